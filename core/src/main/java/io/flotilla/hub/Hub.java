@@ -1,0 +1,136 @@
+package io.flotilla.hub;
+
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.cluster.MemberStatus;
+import akka.cluster.typed.Cluster;
+import akka.cluster.typed.Join;
+import akka.http.javadsl.ConnectionContext;
+import akka.http.javadsl.Http;
+import akka.http.javadsl.ServerBinding;
+import akka.projection.cassandra.javadsl.CassandraProjection;
+import akka.stream.alpakka.cassandra.javadsl.CassandraSession;
+import akka.stream.alpakka.cassandra.javadsl.CassandraSessionRegistry;
+import com.typesafe.config.Config;
+import io.flotilla.hub.cluster.ClusterDirectory;
+import io.flotilla.hub.cluster.ClusterDirectoryProjection;
+import io.flotilla.hub.cluster.ClusterRegistry;
+import io.flotilla.hub.cluster.ClusterWakeUp;
+import io.flotilla.hub.cluster.ManagedClusterEntity;
+import io.flotilla.hub.http.Authenticator;
+import io.flotilla.hub.http.ClusterRegistrationRequestHandler;
+import io.flotilla.hub.http.HealthRoutes;
+import io.flotilla.hub.http.HubRoutes;
+import io.flotilla.hub.http.ManagedClusterHandler;
+import io.flotilla.hub.http.ResourceRoutes;
+import io.flotilla.hub.security.HubHome;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One hub node: the actor system (joined to its Akka cluster), the cluster entities, the
+ * directory projection and the HTTPS API. Started by HubMain, and by tests on a shared Cassandra.
+ */
+public final class Hub implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Hub.class);
+  private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(120);
+
+  private final ActorSystem<Void> system;
+  private final ServerBinding binding;
+
+  private Hub(ActorSystem<Void> system, ServerBinding binding) {
+    this.system = system;
+    this.binding = binding;
+  }
+
+  /** Starts a node; `config` must be complete (see HubMain for how it is layered). */
+  public static Hub start(Config config, HubHome home) throws Exception {
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "flotilla", config);
+    try {
+      Cluster cluster = Cluster.get(system);
+      if (config.getStringList("akka.cluster.seed-nodes").isEmpty()) {
+        cluster.manager().tell(Join.create(cluster.selfMember().address()));
+      }
+      Config hub = config.getConfig("flotilla.hub");
+      String keyspace = config.getString("flotilla.cassandra.keyspace");
+      CassandraSession session = CassandraSessionRegistry.get(system)
+          .sessionFor("akka.projection.cassandra.session-config");
+      ClusterDirectory directory = new ClusterDirectory(session, keyspace);
+      if (config.getBoolean("flotilla.cassandra.schema-autocreate")) {
+        createSchema(system, session, keyspace, directory);
+      }
+
+      Duration askTimeout = hub.getDuration("ask-timeout");
+      ClusterRegistry clusters = ClusterRegistry.init(system, new ManagedClusterEntity.Dependencies(
+          home.tokenCipher(), Base64.getEncoder().encodeToString(home.caCertificatePemBytes()),
+          hub.getDuration("observed-time-persist-interval"), hub.getDuration("unknown-after-without-frequency"),
+          askTimeout, Clock.systemUTC()));
+      ClusterDirectoryProjection.init(system, directory);
+      ClusterWakeUp.init(system, hub.getInt("wake-up-per-second"));
+
+      Authenticator authenticator = new Authenticator(system, home.adminToken(), home.bootstrapToken(), askTimeout);
+      ResourceRoutes resources = new ResourceRoutes(
+          List.of(new ClusterRegistrationRequestHandler(clusters), new ManagedClusterHandler(clusters, directory)),
+          authenticator, hub.getBytes("max-request-bytes"), hub.getDuration("request-body-timeout").toMillis());
+      HealthRoutes health = new HealthRoutes(() -> readiness(cluster, session), version());
+      ServerBinding binding = Http.get(system)
+          .newServerAt(hub.getString("bind-address"), hub.getInt("port"))
+          .enableHttps(ConnectionContext.httpsServer(home.serverSslContext()))
+          .bind(new HubRoutes(health, resources).route())
+          .toCompletableFuture().get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      log.info("hub API listening on https://{}", binding.localAddress());
+      return new Hub(system, binding);
+    } catch (Exception | Error e) {
+      system.terminate();
+      throw e;
+    }
+  }
+
+  public int port() {
+    return binding.localAddress().getPort();
+  }
+
+  public ActorSystem<Void> system() {
+    return system;
+  }
+
+  @Override
+  public void close() throws Exception {
+    binding.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    system.terminate();
+    system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  private static void createSchema(ActorSystem<?> system, CassandraSession session, String keyspace,
+      ClusterDirectory directory) throws Exception {
+    session.executeDDL("CREATE KEYSPACE IF NOT EXISTS " + keyspace
+            + " WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
+        .thenCompose(done -> directory.createTable())
+        .thenCompose(done -> CassandraProjection.createTablesIfNotExists(system))
+        .toCompletableFuture().get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+  }
+
+  /** Ready when this node is an Up cluster member and Cassandra answers a query. */
+  private static CompletionStage<String> readiness(Cluster cluster, CassandraSession session) {
+    if (cluster.selfMember().status() != MemberStatus.up()) {
+      return CompletableFuture.completedFuture("cluster membership is " + cluster.selfMember().status());
+    }
+    return session.selectOne("SELECT release_version FROM system.local")
+        .thenApply(row -> (String) null)
+        .exceptionally(failure -> "cassandra: " + failure.getMessage())
+        .toCompletableFuture()
+        .completeOnTimeout("cassandra: no answer within 2s", 2, TimeUnit.SECONDS);
+  }
+
+  static String version() {
+    String version = Hub.class.getPackage().getImplementationVersion();
+    return version == null ? "dev" : version;
+  }
+}

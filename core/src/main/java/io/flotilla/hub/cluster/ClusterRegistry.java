@@ -1,0 +1,59 @@
+package io.flotilla.hub.cluster;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import akka.cluster.sharding.typed.javadsl.Entity;
+import io.flotilla.api.StatusException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+
+/** Starts the cluster entities' sharding, and asks them: by cluster ID, or by dedicated namespace. */
+public final class ClusterRegistry {
+  private final ClusterSharding sharding;
+  private final Duration askTimeout;
+
+  private ClusterRegistry(ClusterSharding sharding, Duration askTimeout) {
+    this.sharding = sharding;
+    this.askTimeout = askTimeout;
+  }
+
+  public static ClusterRegistry init(ActorSystem<?> system, ManagedClusterEntity.Dependencies deps) {
+    ClusterSharding sharding = ClusterSharding.get(system);
+    sharding.init(Entity.of(ManagedClusterEntity.ENTITY_KEY,
+        ctx -> ManagedClusterEntity.create(ctx.getEntityId(), deps)));
+    sharding.init(Entity.of(DedicatedNamespaceEntity.ENTITY_KEY,
+        ctx -> DedicatedNamespaceEntity.create(ctx.getEntityId())));
+    return new ClusterRegistry(sharding, deps.askTimeout());
+  }
+
+  public CompletionStage<ManagedClusterEntity.Reply> ask(String clusterId,
+      Function<ActorRef<ManagedClusterEntity.Reply>, ManagedClusterEntity.Command> command) {
+    return sharding.entityRefFor(ManagedClusterEntity.ENTITY_KEY, clusterId).ask(command::apply, askTimeout);
+  }
+
+  /** The cluster that owns a dedicated namespace, if any. */
+  public CompletionStage<Optional<String>> ownerOf(String namespace) {
+    if (namespace.length() > 63) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    return sharding.entityRefFor(DedicatedNamespaceEntity.ENTITY_KEY, namespace)
+        .<DedicatedNamespaceEntity.Owner>ask(DedicatedNamespaceEntity.GetOwner::new, askTimeout)
+        .thenApply(owner -> Optional.ofNullable(owner.clusterId()));
+  }
+
+  /** Unwraps an entity reply; errors become the matching Status. */
+  public static <T extends ManagedClusterEntity.Reply> T expect(ManagedClusterEntity.Reply reply, Class<T> type,
+      Function<ManagedClusterEntity.Reply, StatusException> otherwise) {
+    if (type.isInstance(reply)) {
+      return type.cast(reply);
+    }
+    if (reply instanceof ManagedClusterEntity.Unavailable unavailable) {
+      throw StatusException.unavailable(unavailable.message());
+    }
+    throw otherwise.apply(reply);
+  }
+}

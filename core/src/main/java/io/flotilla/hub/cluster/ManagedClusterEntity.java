@@ -1,0 +1,544 @@
+package io.flotilla.hub.cluster;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.SupervisorStrategy;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.javadsl.TimerScheduler;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
+import akka.persistence.typed.PersistenceId;
+import akka.persistence.typed.RecoveryCompleted;
+import akka.persistence.typed.javadsl.CommandHandler;
+import akka.persistence.typed.javadsl.Effect;
+import akka.persistence.typed.javadsl.EventHandler;
+import akka.persistence.typed.javadsl.EventSourcedBehavior;
+import akka.persistence.typed.javadsl.RetentionCriteria;
+import akka.persistence.typed.javadsl.SignalHandler;
+import io.flotilla.api.CborSerializable;
+import io.flotilla.api.ClusterRegistrationRequest;
+import io.flotilla.api.Condition;
+import io.flotilla.api.ManagedCluster;
+import io.flotilla.api.ManagedCluster.ClusterStatus;
+import io.flotilla.api.ObjectMeta;
+import io.flotilla.api.Taint;
+import io.flotilla.api.Times;
+import io.flotilla.hub.security.Secrets;
+import io.flotilla.hub.security.TokenCipher;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * One managed cluster, keyed by its cluster ID: its registration (request, dedicated namespace,
+ * credential hash), its ManagedCluster spec and status. See DESIGN.md "Heartbeats" for what is
+ * persisted of status reports. Not an EventSourcedBehaviorWithEnforcedReplies: registration
+ * stashes commands while it claims a namespace, and there a reply must be followed by unstashing,
+ * which that API cannot express; every command still carries a replyTo and is answered.
+ */
+public final class ManagedClusterEntity
+    extends EventSourcedBehavior<
+        ManagedClusterEntity.Command, ManagedClusterEntity.Event, ManagedClusterEntity.State> {
+
+  public static final EntityTypeKey<Command> ENTITY_KEY =
+      EntityTypeKey.create(Command.class, "ManagedCluster");
+
+  /** Events are tagged into this many slices, one directory projection each. Never change it on a live store. */
+  public static final int DIRECTORY_SLICES = 4;
+
+  public static final String DEFAULT_CLUSTER_TYPE = "EdgeCluster";
+  public static final String DEFAULT_SYNC_MODE = "Pull";
+  public static final String DEFAULT_REGISTERED_BY = "clusternet-agent";
+  private static final int NAMESPACE_ATTEMPTS = 8;
+
+  // --- commands -------------------------------------------------------------------------------
+
+  public sealed interface Command extends CborSerializable {}
+
+  /** Register (or re-register) this cluster; the request's name was checked by the caller. */
+  public record Register(
+      String requestName,
+      ClusterRegistrationRequest.Spec spec,
+      String registeredBy,
+      ActorRef<Reply> replyTo)
+      implements Command {}
+
+  public record GetRegistrationRequest(ActorRef<Reply> replyTo) implements Command {}
+
+  public record Get(ActorRef<Reply> replyTo) implements Command {}
+
+  /** Replace the status; resourceVersion, when given, must be the current one. */
+  public record UpdateStatus(ClusterStatus status, String resourceVersion, ActorRef<Reply> replyTo)
+      implements Command {}
+
+  /** Checks a presented cluster token by its SHA-256; answered with {@link Authenticated}. */
+  public record Authenticate(String tokenSha256, ActorRef<Reply> replyTo) implements Command {}
+
+  public record Deregister(ActorRef<Reply> replyTo) implements Command {}
+
+  /** Merge the cluster's labels: set these, remove those (the clusters.clusternet.io/ ones are the hub's). */
+  public record UpdateLabels(Map<String, String> set, List<String> remove, String resourceVersion,
+      ActorRef<Reply> replyTo) implements Command {}
+
+  /** Starts the entity after a hub restart, so its health timer runs even if its agent never reports. */
+  public record WakeUp() implements Command {}
+
+  /** The health timer fired: no report within 3 heartbeats (internal). */
+  record HeartbeatOverdue() implements Command {}
+
+  /** The answer of the namespace owner to a claim made while registering (internal). */
+  record NamespaceAnswered(String namespace, boolean granted, String owner, String failure)
+      implements Command {}
+
+  // --- replies --------------------------------------------------------------------------------
+
+  public sealed interface Reply extends CborSerializable {}
+
+  public record ClusterFound(ManagedCluster cluster) implements Reply {}
+
+  public record RequestFound(ClusterRegistrationRequest request) implements Reply {}
+
+  public record Authenticated(boolean valid) implements Reply {}
+
+  public record NotFound(String clusterId) implements Reply {}
+
+  public record Conflict(String message) implements Reply {}
+
+  public record Unavailable(String message) implements Reply {}
+
+  // --- events ---------------------------------------------------------------------------------
+
+  public sealed interface Event extends CborSerializable {
+    String clusterId();
+  }
+
+  /** The registration as approved: everything needed to show the request and the ManagedCluster. */
+  public record Registered(
+      String clusterId,
+      String requestName,
+      String requestUid,
+      ClusterRegistrationRequest.Spec requestSpec,
+      String namespace,
+      String clusterName,
+      String clusterUid,
+      String clusterType,
+      String syncMode,
+      Map<String, String> labels,
+      String tokenSha256,
+      String encryptedToken,
+      Instant at)
+      implements Event {}
+
+  /** A status report that changed something, or that refreshes a stale lastObservedTime. */
+  public record StatusReported(String clusterId, String namespace, String name, ClusterStatus status, Instant at)
+      implements Event {}
+
+  public record Deregistered(String clusterId, String namespace, String name, Instant at) implements Event {}
+
+  /** The full label set after a label update. */
+  public record LabelsChanged(String clusterId, String namespace, String name, Map<String, String> labels, Instant at)
+      implements Event {}
+
+  /** Heartbeats stopped (or never started): Ready turns Unknown and the cluster is tainted until the next report. */
+  public record HealthUnknown(String clusterId, String namespace, String name, Health health) implements Event {}
+
+  /** Why and since when the hub considers the cluster's health unknown. */
+  public record Health(String reason, String since) implements CborSerializable {}
+
+  // --- state ----------------------------------------------------------------------------------
+
+  /**
+   * registration is the latest approval (kept after deregistration, so a returning cluster gets
+   * its namespace back); revision counts events and is the objects' resourceVersion.
+   */
+  public record State(Registered registration, boolean active, ClusterStatus status, Instant statusAt,
+      Health health, long revision) implements CborSerializable {
+
+    static State empty() {
+      return new State(null, false, null, null, null, 0);
+    }
+
+    State next(Registered reg) {
+      return new State(reg, true, null, null, null, revision + 1);
+    }
+
+    State next(StatusReported event) {
+      return new State(registration, active, event.status(), event.at(), null, revision + 1);
+    }
+
+    State next(LabelsChanged event) {
+      Registered r = registration;
+      Registered relabeled = new Registered(r.clusterId(), r.requestName(), r.requestUid(), r.requestSpec(),
+          r.namespace(), r.clusterName(), r.clusterUid(), r.clusterType(), r.syncMode(), event.labels(),
+          r.tokenSha256(), r.encryptedToken(), r.at());
+      return new State(relabeled, active, status, statusAt, health, revision + 1);
+    }
+
+    State next(HealthUnknown event) {
+      return new State(registration, active, status, statusAt, event.health(), revision + 1);
+    }
+
+    State deregistered() {
+      return new State(registration, false, null, null, null, revision + 1);
+    }
+  }
+
+  // --- behavior -------------------------------------------------------------------------------
+
+  /** What every ManagedCluster entity needs from the hub. */
+  public record Dependencies(
+      TokenCipher tokenCipher, String caCertificateBase64, Duration observedTimePersistInterval,
+      Duration unknownAfterWithoutFrequency, Duration askTimeout, Clock clock) {}
+
+  private static final String HEALTH_TIMER = "health";
+  public static final String TAINT_UNSCHEDULABLE = "clusters.clusternet.io/unschedulable";
+  public static final String PROTECTED_LABEL_PREFIX = "clusters.clusternet.io/";
+
+  private final ActorContext<Command> context;
+  private final TimerScheduler<Command> timers;
+  private final String clusterId;
+  private final Dependencies deps;
+  private final SecureRandom random = new SecureRandom();
+  /** The newest report time; persisted only per the heartbeat policy (DESIGN.md). */
+  private Instant lastObserved;
+  /** A registration waiting for its namespace claim; commands meanwhile are stashed. */
+  private PendingRegistration pending;
+
+  private record PendingRegistration(Register command, boolean generatedNamespace, int attempt) {}
+
+  private ManagedClusterEntity(ActorContext<Command> context, TimerScheduler<Command> timers, String clusterId,
+      Dependencies deps) {
+    super(PersistenceId.of(ENTITY_KEY.name(), clusterId),
+        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2));
+    this.context = context;
+    this.timers = timers;
+    this.clusterId = clusterId;
+    this.deps = deps;
+  }
+
+  public static Behavior<Command> create(String clusterId, Dependencies deps) {
+    return Behaviors.setup(context -> Behaviors.withTimers(timers ->
+        new ManagedClusterEntity(context, timers, clusterId, deps)));
+  }
+
+  public static String tagFor(String clusterId) {
+    return tag(Math.floorMod(clusterId.hashCode(), DIRECTORY_SLICES));
+  }
+
+  public static String tag(int slice) {
+    return "mcls-" + slice;
+  }
+
+  @Override
+  public State emptyState() {
+    return State.empty();
+  }
+
+  @Override
+  public Set<String> tagsFor(Event event) {
+    return Set.of(tagFor(event.clusterId()));
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(100, 2);
+  }
+
+  @Override
+  public CommandHandler<Command, Event, State> commandHandler() {
+    return newCommandHandlerBuilder()
+        .forAnyState()
+        .onCommand(NamespaceAnswered.class, this::onNamespaceAnswered)
+        .onCommand(cmd -> pending != null, cmd -> Effect().stash())
+        .onCommand(Register.class, this::onRegister)
+        .onCommand(GetRegistrationRequest.class, (state, cmd) ->
+            Effect().reply(cmd.replyTo(), state.active()
+                ? new RequestFound(requestView(state))
+                : new NotFound(clusterId)))
+        .onCommand(Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), clusterReply(state)))
+        .onCommand(UpdateStatus.class, this::onUpdateStatus)
+        .onCommand(Authenticate.class, (state, cmd) ->
+            Effect().reply(cmd.replyTo(), new Authenticated(state.active()
+                && Secrets.constantTimeEquals(state.registration().tokenSha256(), cmd.tokenSha256()))))
+        .onCommand(Deregister.class, this::onDeregister)
+        .onCommand(UpdateLabels.class, this::onUpdateLabels)
+        .onCommand(WakeUp.class, (state, cmd) -> Effect().none())
+        .onCommand(HeartbeatOverdue.class, this::onHeartbeatOverdue)
+        .build();
+  }
+
+  /**
+   * After recovery (a hub restart, a rebalance, or the first message after passivation) the
+   * cluster gets a full window to report before it can turn Unknown: the hub's downtime is not
+   * the agent's fault, and this spreads the verdicts instead of marking everyone at once.
+   */
+  @Override
+  public SignalHandler<State> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), this::armHealthTimer)
+        .build();
+  }
+
+  private void armHealthTimer(State state) {
+    if (state.active() && state.health() == null) {
+      timers.startSingleTimer(HEALTH_TIMER, new HeartbeatOverdue(), unknownAfter(state.status()));
+    } else {
+      timers.cancel(HEALTH_TIMER);
+    }
+  }
+
+  private Duration unknownAfter(ClusterStatus status) {
+    Long frequency = status == null ? null : status.heartbeatFrequencySeconds();
+    return frequency == null ? deps.unknownAfterWithoutFrequency() : Duration.ofSeconds(3 * frequency);
+  }
+
+  private Effect<Event, State> onHeartbeatOverdue(State state, HeartbeatOverdue overdue) {
+    if (!state.active() || state.health() != null) {
+      return Effect().none();
+    }
+    String reason = state.status() == null ? "ClusterStatusNeverUpdated" : "ClusterStatusUnknown";
+    Registered reg = state.registration();
+    return Effect().persist(new HealthUnknown(clusterId, reg.namespace(), reg.clusterName(),
+        new Health(reason, Times.format(deps.clock().instant()))));
+  }
+
+  private Effect<Event, State> onUpdateLabels(State state, UpdateLabels cmd) {
+    if (!state.active()) {
+      return Effect().reply(cmd.replyTo(), new NotFound(clusterId));
+    }
+    if (cmd.resourceVersion() != null && !cmd.resourceVersion().equals(String.valueOf(state.revision()))) {
+      return Effect().reply(cmd.replyTo(), new Conflict(
+          "the object has been modified; please apply your changes to the latest version and try again"));
+    }
+    Map<String, String> labels = new LinkedHashMap<>(state.registration().labels());
+    labels.putAll(cmd.set());
+    cmd.remove().forEach(labels::remove);
+    if (labels.equals(state.registration().labels())) {
+      return Effect().reply(cmd.replyTo(), clusterReply(state));
+    }
+    Registered reg = state.registration();
+    return Effect()
+        .persist(new LabelsChanged(clusterId, reg.namespace(), reg.clusterName(), Map.copyOf(labels),
+            deps.clock().instant()))
+        .thenReply(cmd.replyTo(), this::clusterReply);
+  }
+
+  private Effect<Event, State> onRegister(State state, Register cmd) {
+    if (state.active()) {
+      // the same cluster ID again: same namespace, same ManagedCluster, same credential
+      return Effect().reply(cmd.replyTo(), new RequestFound(requestView(state)));
+    }
+    String requested = cmd.spec().clusterNamespace();
+    String previous = state.registration() == null ? null : state.registration().namespace();
+    String namespace = requested != null ? requested : previous != null ? previous : generatedNamespace();
+    pending = new PendingRegistration(cmd, requested == null && previous == null, 1);
+    claim(namespace);
+    return Effect().none(); // answered when the namespace owner answers
+  }
+
+  private void claim(String namespace) {
+    var owner = ClusterSharding.get(context.getSystem()).entityRefFor(DedicatedNamespaceEntity.ENTITY_KEY, namespace);
+    context.ask(DedicatedNamespaceEntity.Owner.class, owner, deps.askTimeout(),
+        replyTo -> new DedicatedNamespaceEntity.Claim(clusterId, replyTo),
+        (answer, failure) -> failure != null
+            ? new NamespaceAnswered(namespace, false, null, failure.getMessage())
+            : new NamespaceAnswered(namespace, answer.granted(), answer.clusterId(), null));
+  }
+
+  private Effect<Event, State> onNamespaceAnswered(State state, NamespaceAnswered answer) {
+    PendingRegistration registration = pending;
+    if (registration == null) {
+      return Effect().none(); // a late answer to a registration already given up
+    }
+    Register cmd = registration.command();
+    if (answer.failure() != null) {
+      pending = null;
+      return Effect().none()
+          .thenRun(() -> cmd.replyTo().tell(
+              new Unavailable("cannot reserve namespace " + answer.namespace() + ": " + answer.failure())))
+          .thenUnstashAll();
+    }
+    if (!answer.granted()) {
+      if (registration.generatedNamespace() && registration.attempt() < NAMESPACE_ATTEMPTS) {
+        pending = new PendingRegistration(cmd, true, registration.attempt() + 1);
+        claim(generatedNamespace());
+        return Effect().none();
+      }
+      pending = null;
+      String message = "namespace " + answer.namespace() + " is already dedicated to cluster " + answer.owner();
+      return Effect().none()
+          .thenRun(() -> cmd.replyTo().tell(new RequestFound(failedRequestView(cmd, message))))
+          .thenUnstashAll();
+    }
+    pending = null;
+    Registered event = registered(state, cmd, answer.namespace());
+    return Effect()
+        .persist(event)
+        .thenRun((State s) -> {
+          armHealthTimer(s);
+          cmd.replyTo().tell(new RequestFound(requestView(s)));
+        })
+        .thenUnstashAll();
+  }
+
+  private Registered registered(State state, Register cmd, String namespace) {
+    ClusterRegistrationRequest.Spec spec = cmd.spec();
+    String clusterName = spec.clusterName() != null ? spec.clusterName()
+        : state.registration() != null ? state.registration().clusterName()
+        : "clusternet-cluster-" + randomSuffix();
+    Map<String, String> labels = new LinkedHashMap<>();
+    if (spec.clusterLabels() != null) {
+      labels.putAll(spec.clusterLabels());
+    }
+    labels.put(ManagedCluster.LABEL_CLUSTER_ID, clusterId);
+    labels.put(ManagedCluster.LABEL_CLUSTER_NAME, clusterName);
+    labels.put(ManagedCluster.LABEL_REGISTERED_BY, cmd.registeredBy());
+    String token = clusterId + "." + Secrets.randomToken(32);
+    return new Registered(clusterId, cmd.requestName(), UUID.randomUUID().toString(), spec, namespace, clusterName,
+        UUID.randomUUID().toString(),
+        Objects.requireNonNullElse(spec.clusterType(), DEFAULT_CLUSTER_TYPE),
+        Objects.requireNonNullElse(spec.syncMode(), DEFAULT_SYNC_MODE),
+        Map.copyOf(labels), Secrets.sha256Hex(token), deps.tokenCipher().encrypt(token), deps.clock().instant());
+  }
+
+  private Effect<Event, State> onUpdateStatus(State state, UpdateStatus cmd) {
+    if (!state.active()) {
+      return Effect().reply(cmd.replyTo(), new NotFound(clusterId));
+    }
+    if (cmd.resourceVersion() != null && !cmd.resourceVersion().equals(String.valueOf(state.revision()))) {
+      return Effect().reply(cmd.replyTo(), new Conflict(
+          "the object has been modified; please apply your changes to the latest version and try again"));
+    }
+    Instant now = deps.clock().instant();
+    lastObserved = now;
+    timers.startSingleTimer(HEALTH_TIMER, new HeartbeatOverdue(), unknownAfter(cmd.status()));
+    ClusterStatus reported = cmd.status().withLastObservedTime(null);
+    ClusterStatus stored = state.status() == null ? null : state.status().withLastObservedTime(null);
+    boolean stale = state.statusAt() == null
+        || Duration.between(state.statusAt(), now).compareTo(deps.observedTimePersistInterval()) >= 0;
+    if (reported.equals(stored) && !stale && state.health() == null) {
+      return Effect().reply(cmd.replyTo(), clusterReply(state));
+    }
+    Registered reg = state.registration();
+    return Effect()
+        .persist(new StatusReported(clusterId, reg.namespace(), reg.clusterName(),
+            cmd.status().withLastObservedTime(Times.format(now)), now))
+        .thenReply(cmd.replyTo(), this::clusterReply);
+  }
+
+  private Effect<Event, State> onDeregister(State state, Deregister cmd) {
+    if (!state.active()) {
+      return Effect().reply(cmd.replyTo(), new NotFound(clusterId));
+    }
+    Reply last = clusterReply(state);
+    Registered reg = state.registration();
+    lastObserved = null;
+    timers.cancel(HEALTH_TIMER);
+    return Effect()
+        .persist(new Deregistered(clusterId, reg.namespace(), reg.clusterName(), deps.clock().instant()))
+        .thenReply(cmd.replyTo(), s -> last);
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder()
+        .forAnyState()
+        .onEvent(Registered.class, State::next)
+        .onEvent(StatusReported.class, State::next)
+        .onEvent(Deregistered.class, (state, event) -> state.deregistered())
+        .onEvent(LabelsChanged.class, State::next)
+        .onEvent(HealthUnknown.class, State::next)
+        .build();
+  }
+
+  // --- views ----------------------------------------------------------------------------------
+
+  private Reply clusterReply(State state) {
+    if (!state.active()) {
+      return new NotFound(clusterId);
+    }
+    ClusterStatus status = state.status();
+    if (status != null && lastObserved != null) {
+      status = status.withLastObservedTime(Times.format(lastObserved));
+    }
+    return new ClusterFound(withHealth(managedCluster(state.registration(), status, state.revision()),
+        state.health()));
+  }
+
+  /** The ManagedCluster as an API object; also what the directory projection stores. */
+  public static ManagedCluster managedCluster(Registered reg, ClusterStatus status, long revision) {
+    ObjectMeta meta = new ObjectMeta(reg.clusterName(), null, reg.namespace(), reg.clusterUid(),
+        String.valueOf(revision), 1L, Times.format(reg.at()), null, reg.labels(), null);
+    return new ManagedCluster("clusters.clusternet.io/v1beta1", ManagedCluster.KIND, meta,
+        new ManagedCluster.Spec(reg.clusterId(), reg.clusterType(), reg.syncMode(), null), status);
+  }
+
+  /**
+   * Unknown health as Clusternet shows it: condition Ready=Unknown and the NoSchedule taint
+   * (so schedulers skip the cluster). Derived at read time, so a report clears both at once.
+   */
+  public static ManagedCluster withHealth(ManagedCluster cluster, Health health) {
+    if (health == null) {
+      return cluster;
+    }
+    String message = health.reason().equals("ClusterStatusNeverUpdated")
+        ? "Cluster status has never been updated." : "Flotilla hub stopped receiving cluster status updates.";
+    Condition unknown = new Condition("Ready", "Unknown", null, health.since(), health.reason(), message);
+    ClusterStatus s = cluster.status() != null ? cluster.status() : ClusterStatus.empty();
+    List<Condition> conditions = new ArrayList<>();
+    if (s.conditions() != null) {
+      s.conditions().stream().filter(c -> !"Ready".equals(c.type())).forEach(conditions::add);
+    }
+    conditions.add(unknown);
+    ClusterStatus status = s.withConditions(conditions);
+    ManagedCluster.Spec spec = cluster.spec();
+    return new ManagedCluster(cluster.apiVersion(), cluster.kind(), cluster.metadata(),
+        new ManagedCluster.Spec(spec.clusterId(), spec.clusterType(), spec.syncMode(),
+            List.of(new Taint(TAINT_UNSCHEDULABLE, null, "NoSchedule", health.since()))),
+        status);
+  }
+
+  private ClusterRegistrationRequest requestView(State state) {
+    Registered reg = state.registration();
+    Map<String, String> labels = Map.of(
+        ManagedCluster.LABEL_CLUSTER_ID, clusterId,
+        ManagedCluster.LABEL_CLUSTER_NAME, reg.clusterName(),
+        ManagedCluster.LABEL_REGISTERED_BY, reg.labels().get(ManagedCluster.LABEL_REGISTERED_BY));
+    ObjectMeta meta = new ObjectMeta(reg.requestName(), null, null, reg.requestUid(),
+        String.valueOf(state.revision()), null, Times.format(reg.at()), null, labels, null);
+    var status = new ClusterRegistrationRequest.RequestStatus(reg.namespace(),
+        deps.tokenCipher().decrypt(reg.encryptedToken()), deps.caCertificateBase64(),
+        ClusterRegistrationRequest.APPROVED, null,
+        reg.clusterName());
+    return new ClusterRegistrationRequest("clusters.clusternet.io/v1beta1", ClusterRegistrationRequest.KIND,
+        meta, reg.requestSpec(), status);
+  }
+
+  private ClusterRegistrationRequest failedRequestView(Register cmd, String message) {
+    return new ClusterRegistrationRequest("clusters.clusternet.io/v1beta1", ClusterRegistrationRequest.KIND,
+        ObjectMeta.of(null, cmd.requestName()), cmd.spec(),
+        new ClusterRegistrationRequest.RequestStatus(null, null, null, ClusterRegistrationRequest.FAILED, message, null));
+  }
+
+  private String generatedNamespace() {
+    return "clusternet-" + randomSuffix();
+  }
+
+  private String randomSuffix() {
+    String alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+    StringBuilder suffix = new StringBuilder(5);
+    for (int i = 0; i < 5; i++) {
+      suffix.append(alphabet.charAt(random.nextInt(alphabet.length())));
+    }
+    return suffix.toString();
+  }
+}

@@ -1,0 +1,66 @@
+package io.flotilla.hub.http;
+
+import akka.actor.typed.ActorSystem;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import io.flotilla.api.StatusException;
+import io.flotilla.api.Validation;
+import io.flotilla.hub.cluster.ManagedClusterEntity;
+import io.flotilla.hub.security.Secrets;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Bearer tokens to principals. Hub tokens are compared in constant time; a cluster token is
+ * `<clusterId>.<secret>`, so it is checked by the one entity that holds its SHA-256.
+ */
+public final class Authenticator {
+  private final ActorSystem<?> system;
+  private final String adminToken;
+  private final String bootstrapToken;
+  private final Duration askTimeout;
+
+  public Authenticator(ActorSystem<?> system, String adminToken, String bootstrapToken, Duration askTimeout) {
+    this.system = system;
+    this.adminToken = adminToken;
+    this.bootstrapToken = bootstrapToken;
+    this.askTimeout = askTimeout;
+  }
+
+  /** Completes with the principal, or fails with 401 for a missing or unknown token. */
+  public CompletionStage<Principal> authenticate(String authorizationHeader) {
+    String token = bearer(authorizationHeader);
+    if (token == null) {
+      return CompletableFuture.failedFuture(StatusException.unauthorized());
+    }
+    if (Secrets.constantTimeEquals(token, adminToken)) {
+      return CompletableFuture.completedFuture(new Principal.Admin());
+    }
+    if (Secrets.constantTimeEquals(token, bootstrapToken)) {
+      return CompletableFuture.completedFuture(new Principal.Bootstrap());
+    }
+    int dot = token.indexOf('.');
+    if (dot <= 0 || !Validation.isUuid(token.substring(0, dot))) {
+      return CompletableFuture.failedFuture(StatusException.unauthorized());
+    }
+    String clusterId = token.substring(0, dot);
+    return ClusterSharding.get(system)
+        .entityRefFor(ManagedClusterEntity.ENTITY_KEY, clusterId)
+        .<ManagedClusterEntity.Reply>ask(replyTo -> new ManagedClusterEntity.Authenticate(Secrets.sha256Hex(token), replyTo),
+            askTimeout)
+        .thenApply(reply -> {
+          if (reply instanceof ManagedClusterEntity.Authenticated auth && auth.valid()) {
+            return new Principal.Cluster(clusterId);
+          }
+          throw StatusException.unauthorized();
+        });
+  }
+
+  private static String bearer(String header) {
+    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return null;
+    }
+    String token = header.substring(7).trim();
+    return token.isEmpty() ? null : token;
+  }
+}

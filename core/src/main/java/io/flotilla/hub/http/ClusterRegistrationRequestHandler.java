@@ -1,0 +1,106 @@
+package io.flotilla.hub.http;
+
+import io.flotilla.api.ClusterRegistrationRequest;
+import io.flotilla.api.Json;
+import io.flotilla.api.ObjectMeta;
+import io.flotilla.api.ResourceType;
+import io.flotilla.api.StatusException;
+import io.flotilla.api.Validation;
+import io.flotilla.api.ManagedCluster;
+import io.flotilla.hub.cluster.ClusterRegistry;
+import io.flotilla.hub.cluster.ManagedClusterEntity;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * ClusterRegistrationRequests: the bootstrap token's door. Approval is automatic and happens in
+ * the cluster's entity; a request not named `clusternet-<clusterId>` is answered Denied and not
+ * stored (there is no cluster it could belong to).
+ */
+public final class ClusterRegistrationRequestHandler implements ResourceHandler {
+  public static final ResourceType TYPE = new ResourceType("clusters.clusternet.io", "v1beta1",
+      ClusterRegistrationRequest.KIND, "clusterregistrationrequests", "clusterregistrationrequest",
+      List.of("clsrr"), false, List.of("create", "get"), List.of());
+
+  static final List<String> CLUSTER_TYPES = List.of("StandardCluster", "EdgeCluster", "EdgeClusterSelfProvisioned");
+  static final List<String> SYNC_MODES = List.of("Push", "Pull", "Dual");
+
+  private final ClusterRegistry clusters;
+
+  public ClusterRegistrationRequestHandler(ClusterRegistry clusters) {
+    this.clusters = clusters;
+  }
+
+  @Override
+  public ResourceType type() {
+    return TYPE;
+  }
+
+  @Override
+  public CompletionStage<Response> create(Request request) {
+    if (request.principal() instanceof Principal.Cluster) {
+      throw StatusException.forbidden("a cluster token cannot register clusters; use the bootstrap token");
+    }
+    ResourceRoutes.requireTypeMeta(request.body(), TYPE);
+    ClusterRegistrationRequest crr = Json.convert(request.body(), ClusterRegistrationRequest.class);
+    validate(crr);
+    ClusterRegistrationRequest.Spec spec = crr.spec();
+    if (!crr.metadata().name().equals(ClusterRegistrationRequest.nameFor(spec.clusterId()))) {
+      return CompletableFuture.completedFuture(Response.created(denied(crr)));
+    }
+    String registeredBy = crr.metadata().labels() == null ? null
+        : crr.metadata().labels().get(ManagedCluster.LABEL_REGISTERED_BY);
+    return clusters.ask(spec.clusterId(), replyTo -> new ManagedClusterEntity.Register(crr.metadata().name(), spec,
+            Objects.requireNonNullElse(registeredBy, ManagedClusterEntity.DEFAULT_REGISTERED_BY), replyTo))
+        .thenApply(reply -> Response.created(ClusterRegistry.expect(reply, ManagedClusterEntity.RequestFound.class,
+            r -> StatusException.unavailable("unexpected answer to a registration: " + r)).request()));
+  }
+
+  @Override
+  public CompletionStage<Response> get(Request request) {
+    String name = request.name();
+    String clusterId = name.startsWith(ClusterRegistrationRequest.NAME_PREFIX)
+        ? name.substring(ClusterRegistrationRequest.NAME_PREFIX.length()) : "";
+    if (!Validation.isUuid(clusterId)) {
+      throw StatusException.notFound(TYPE, name);
+    }
+    if (request.principal() instanceof Principal.Cluster own && !own.clusterId().equals(clusterId)) {
+      throw StatusException.forbidden("a cluster token can read only its own registration request");
+    }
+    return clusters.ask(clusterId, ManagedClusterEntity.GetRegistrationRequest::new)
+        .thenApply(reply -> Response.ok(ClusterRegistry.expect(reply, ManagedClusterEntity.RequestFound.class,
+            r -> StatusException.notFound(TYPE, name)).request()));
+  }
+
+  private static void validate(ClusterRegistrationRequest crr) {
+    ObjectMeta meta = crr.metadata();
+    ClusterRegistrationRequest.Spec spec = crr.spec();
+    String name = meta == null ? null : meta.name();
+    Validation v = new Validation()
+        .required("metadata.name", name)
+        .dns1123Subdomain("metadata.name", name, 253)
+        .required("spec", spec);
+    if (spec != null) {
+      v.required("spec.clusterId", spec.clusterId())
+          .uuid("spec.clusterId", spec.clusterId())
+          .oneOf("spec.clusterType", spec.clusterType(), CLUSTER_TYPES)
+          .oneOf("spec.syncMode", spec.syncMode(), SYNC_MODES)
+          .dns1123Subdomain("spec.clusterName", spec.clusterName(), 60)
+          .dns1123Label("spec.clusterNamespace", spec.clusterNamespace(), 63)
+          .labels("spec.clusterLabels", spec.clusterLabels());
+    }
+    if (meta != null) {
+      v.labels("metadata.labels", meta.labels());
+    }
+    v.throwIfInvalid(TYPE.kind(), name);
+  }
+
+  private static ClusterRegistrationRequest denied(ClusterRegistrationRequest crr) {
+    String expected = ClusterRegistrationRequest.nameFor(crr.spec().clusterId());
+    return new ClusterRegistrationRequest(TYPE.groupVersion(), TYPE.kind(), crr.metadata(), crr.spec(),
+        new ClusterRegistrationRequest.RequestStatus(null, null, null, ClusterRegistrationRequest.DENIED,
+            "the request must be named " + expected + " after its spec.clusterId", null));
+  }
+}

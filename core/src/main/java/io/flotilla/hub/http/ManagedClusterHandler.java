@@ -1,0 +1,196 @@
+package io.flotilla.hub.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.flotilla.api.Json;
+import io.flotilla.api.ListMeta;
+import io.flotilla.api.ManagedCluster;
+import io.flotilla.api.ObjectList;
+import io.flotilla.api.ResourceType;
+import io.flotilla.api.StatusException;
+import io.flotilla.api.Validation;
+import io.flotilla.hub.cluster.ClusterDirectory;
+import io.flotilla.hub.cluster.ClusterRegistry;
+import io.flotilla.hub.cluster.ManagedClusterEntity;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * ManagedClusters. Reads of one object go to its entity (always current); lists come from the
+ * cluster directory read model. Admin sees all; a cluster's token sees and reports only its own.
+ */
+public final class ManagedClusterHandler implements ResourceHandler {
+  public static final ResourceType TYPE = new ResourceType("clusters.clusternet.io", "v1beta1",
+      ManagedCluster.KIND, "managedclusters", "managedcluster", List.of("mcls"), true,
+      List.of("get", "list", "patch", "delete"), List.of("status"));
+
+  private final ClusterRegistry clusters;
+  private final ClusterDirectory directory;
+
+  public ManagedClusterHandler(ClusterRegistry clusters, ClusterDirectory directory) {
+    this.clusters = clusters;
+    this.directory = directory;
+  }
+
+  @Override
+  public ResourceType type() {
+    return TYPE;
+  }
+
+  @Override
+  public CompletionStage<Response> list(Request request) {
+    CompletionStage<List<ManagedCluster>> items;
+    if (request.principal() instanceof Principal.Admin) {
+      items = directory.list(request.namespace());
+    } else if (request.principal() instanceof Principal.Cluster own) {
+      items = current(own.clusterId()).thenApply(cluster ->
+          request.namespace() == null || request.namespace().equals(cluster.metadata().namespace())
+              ? List.of(cluster) : List.of());
+    } else {
+      throw forbidden();
+    }
+    return items.thenApply(list -> Response.ok(new ObjectList<>(TYPE.groupVersion(), TYPE.listKind(),
+        new ListMeta(null, null), list)));
+  }
+
+  @Override
+  public CompletionStage<Response> get(Request request) {
+    return resolve(request).thenApply(Response::ok);
+  }
+
+  @Override
+  public CompletionStage<Response> update(Request request) {
+    if (!"status".equals(request.subresource())) {
+      throw StatusException.methodNotAllowed("ManagedCluster spec updates are not supported yet; PUT the status subresource");
+    }
+    if (!(request.principal() instanceof Principal.Cluster own)) {
+      throw StatusException.forbidden("only the cluster's own token may report its status");
+    }
+    ResourceRoutes.requireTypeMeta(request.body(), TYPE);
+    ManagedCluster body = Json.convert(request.body(), ManagedCluster.class);
+    String bodyName = body.metadata() == null ? null : body.metadata().name();
+    String bodyNamespace = body.metadata() == null ? null : body.metadata().namespace();
+    if (bodyName != null && !bodyName.equals(request.name())) {
+      throw StatusException.badRequest("the name of the object (" + bodyName
+          + ") does not match the name on the URL (" + request.name() + ")");
+    }
+    if (bodyNamespace != null && !bodyNamespace.equals(request.namespace())) {
+      throw StatusException.badRequest("the namespace of the object (" + bodyNamespace
+          + ") does not match the namespace on the URL (" + request.namespace() + ")");
+    }
+    new Validation().required("status", body.status())
+        .check(body.status() == null || body.status().heartbeatFrequencySeconds() == null
+            || body.status().heartbeatFrequencySeconds() > 0, "status.heartbeatFrequencySeconds", "must be positive")
+        .throwIfInvalid(TYPE.kind(), request.name());
+    String resourceVersion = body.metadata() == null ? null : body.metadata().resourceVersion();
+    return current(own.clusterId()).thenCompose(cluster -> {
+      requireSame(cluster, request);
+      return clusters.ask(own.clusterId(),
+          replyTo -> new ManagedClusterEntity.UpdateStatus(body.status(), resourceVersion, replyTo));
+    }).thenApply(reply -> {
+      if (reply instanceof ManagedClusterEntity.Conflict conflict) {
+        throw StatusException.conflict(TYPE, request.name(), conflict.message());
+      }
+      return Response.ok(found(reply, request.name()));
+    });
+  }
+
+  /** Label changes (the agent's label aggregation, `kubectl label`): only metadata.labels may be patched so far. */
+  @Override
+  public CompletionStage<Response> mergePatch(Request request) {
+    if (request.subresource() != null) {
+      throw StatusException.methodNotAllowed("patching the status subresource is not supported; PUT it");
+    }
+    JsonNode patch = request.body();
+    Validation v = new Validation();
+    patch.fieldNames().forEachRemaining(field -> v.check(field.equals("metadata") || field.equals("apiVersion")
+        || field.equals("kind"), field, "only metadata.labels can be patched"));
+    JsonNode metadata = patch.path("metadata");
+    metadata.fieldNames().forEachRemaining(field -> v.check(field.equals("labels") || field.equals("resourceVersion")
+        || field.equals("name") || field.equals("namespace"), "metadata." + field, "only metadata.labels can be patched"));
+    Map<String, String> set = new LinkedHashMap<>();
+    List<String> remove = new ArrayList<>();
+    metadata.path("labels").fields().forEachRemaining(label -> {
+      v.check(!label.getKey().startsWith(ManagedClusterEntity.PROTECTED_LABEL_PREFIX), "metadata.labels",
+          "label " + label.getKey() + " is set by the hub and cannot be changed");
+      if (label.getValue().isNull()) {
+        remove.add(label.getKey());
+      } else {
+        v.check(label.getValue().isTextual(), "metadata.labels[" + label.getKey() + "]", "must be a string");
+        set.put(label.getKey(), label.getValue().asText());
+      }
+    });
+    v.labels("metadata.labels", set).throwIfInvalid(TYPE.kind(), request.name());
+    String resourceVersion = metadata.hasNonNull("resourceVersion") ? metadata.get("resourceVersion").asText() : null;
+    if (!(request.principal() instanceof Principal.Admin) && !(request.principal() instanceof Principal.Cluster)) {
+      throw forbidden();
+    }
+    return resolve(request)
+        .thenCompose(cluster -> clusters.ask(cluster.spec().clusterId(),
+            replyTo -> new ManagedClusterEntity.UpdateLabels(set, remove, resourceVersion, replyTo)))
+        .thenApply(reply -> {
+          if (reply instanceof ManagedClusterEntity.Conflict conflict) {
+            throw StatusException.conflict(TYPE, request.name(), conflict.message());
+          }
+          return Response.ok(found(reply, request.name()));
+        });
+  }
+
+  @Override
+  public CompletionStage<Response> delete(Request request) {
+    if (!(request.principal() instanceof Principal.Admin)) {
+      throw forbidden();
+    }
+    return resolve(request)
+        .thenCompose(cluster -> clusters.ask(cluster.spec().clusterId(), ManagedClusterEntity.Deregister::new))
+        .thenApply(reply -> Response.ok(found(reply, request.name())));
+  }
+
+  /** The ManagedCluster at namespace/name, if the principal may see it. */
+  private CompletionStage<ManagedCluster> resolve(Request request) {
+    if (request.principal() instanceof Principal.Cluster own) {
+      return current(own.clusterId()).thenApply(cluster -> {
+        requireSame(cluster, request);
+        return cluster;
+      });
+    }
+    if (!(request.principal() instanceof Principal.Admin)) {
+      return CompletableFuture.failedFuture(forbidden());
+    }
+    return clusters.ownerOf(request.namespace()).thenCompose(owner -> {
+      if (owner.isEmpty()) {
+        throw StatusException.notFound(TYPE, request.name());
+      }
+      return clusters.ask(owner.get(), ManagedClusterEntity.Get::new);
+    }).thenApply(reply -> {
+      ManagedCluster cluster = found(reply, request.name());
+      if (!cluster.metadata().name().equals(request.name())) {
+        throw StatusException.notFound(TYPE, request.name());
+      }
+      return cluster;
+    });
+  }
+
+  private CompletionStage<ManagedCluster> current(String clusterId) {
+    return clusters.ask(clusterId, ManagedClusterEntity.Get::new).thenApply(reply -> found(reply, clusterId));
+  }
+
+  private static ManagedCluster found(ManagedClusterEntity.Reply reply, String name) {
+    return ClusterRegistry.expect(reply, ManagedClusterEntity.ClusterFound.class,
+        r -> StatusException.notFound(TYPE, name)).cluster();
+  }
+
+  private static void requireSame(ManagedCluster own, Request request) {
+    if (!own.metadata().namespace().equals(request.namespace()) || !own.metadata().name().equals(request.name())) {
+      throw StatusException.forbidden("a cluster token may access only its own ManagedCluster ("
+          + own.metadata().namespace() + "/" + own.metadata().name() + ")");
+    }
+  }
+
+  private static StatusException forbidden() {
+    return StatusException.forbidden("this token may not access managedclusters");
+  }
+}

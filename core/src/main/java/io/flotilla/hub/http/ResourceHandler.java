@@ -1,0 +1,64 @@
+package io.flotilla.hub.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.flotilla.api.ResourceType;
+import io.flotilla.api.StatusException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The verbs of one kind. {@link ResourceRoutes} does paths, authentication, bodies and errors
+ * for every kind alike; a handler does only its kind's semantics and scopes. Verbs a kind does
+ * not support answer 405.
+ */
+public interface ResourceHandler {
+  ResourceType type();
+
+  /**
+   * A request after routing: namespace is null for cluster-scoped kinds and all-namespace lists;
+   * body is the parsed JSON of a write (for PATCH, the patch document).
+   */
+  record Request(Principal principal, String namespace, String name, String subresource, JsonNode body) {}
+
+  /** What to answer: an HTTP code and the object to send as JSON. */
+  record Response(int code, Object body) {
+    public static Response ok(Object body) {
+      return new Response(200, body);
+    }
+
+    public static Response created(Object body) {
+      return new Response(201, body);
+    }
+  }
+
+  default CompletionStage<Response> get(Request request) {
+    return unsupported("get");
+  }
+
+  default CompletionStage<Response> list(Request request) {
+    return unsupported("list");
+  }
+
+  default CompletionStage<Response> create(Request request) {
+    return unsupported("create");
+  }
+
+  default CompletionStage<Response> update(Request request) {
+    return unsupported("update");
+  }
+
+  /** PATCH with a JSON merge patch (RFC 7386). */
+  default CompletionStage<Response> mergePatch(Request request) {
+    return unsupported("patch");
+  }
+
+  default CompletionStage<Response> delete(Request request) {
+    return unsupported("delete");
+  }
+
+  private CompletionStage<Response> unsupported(String verb) {
+    return CompletableFuture.failedFuture(StatusException.methodNotAllowed(
+        "the server does not allow this method on the requested resource (" + verb + " "
+            + type().plural() + "." + type().group() + ")"));
+  }
+}

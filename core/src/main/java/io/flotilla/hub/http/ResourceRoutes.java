@@ -1,0 +1,190 @@
+package io.flotilla.hub.http;
+
+import akka.http.javadsl.model.HttpRequest;
+import akka.http.javadsl.model.HttpResponse;
+import akka.http.javadsl.server.AllDirectives;
+import akka.http.javadsl.server.Route;
+import akka.stream.Materializer;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.flotilla.api.Json;
+import io.flotilla.api.ResourceType;
+import io.flotilla.api.StatusException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.stream.Collectors;
+
+/**
+ * The generic Kubernetes-style resource layer under /apis: discovery documents, paths
+ * (cluster-scoped, namespaced, all-namespace lists, subresources), bearer authentication,
+ * size-capped JSON bodies whose apiVersion/kind must match the path, and Status errors.
+ */
+public final class ResourceRoutes extends AllDirectives {
+  private static final String MERGE_PATCH = "application/merge-patch+json";
+  private final Map<String, Map<String, ResourceHandler>> handlersByGroupVersion = new LinkedHashMap<>();
+  private final Authenticator authenticator;
+  private final long maxBodyBytes;
+  private final long bodyTimeoutMillis;
+
+  public ResourceRoutes(List<ResourceHandler> handlers, Authenticator authenticator, long maxBodyBytes,
+      long bodyTimeoutMillis) {
+    for (ResourceHandler handler : handlers) {
+      handlersByGroupVersion.computeIfAbsent(handler.type().groupVersion(), gv -> new LinkedHashMap<>())
+          .put(handler.type().plural(), handler);
+    }
+    this.authenticator = authenticator;
+    this.maxBodyBytes = maxBodyBytes;
+    this.bodyTimeoutMillis = bodyTimeoutMillis;
+  }
+
+  public Route route() {
+    return pathPrefix("apis", () -> extractUnmatchedPath(path -> extractRequest(request ->
+        extractMaterializer(materializer -> completeWithFuture(
+            HttpResponses.recover(() -> dispatch(segments(path), request, materializer)))))));
+  }
+
+  private CompletionStage<HttpResponse> dispatch(List<String> segments, HttpRequest request, Materializer materializer) {
+    String method = request.method().value();
+    if (segments.isEmpty()) {
+      return get(method, this::groupList);
+    }
+    if (segments.size() == 1) {
+      throw StatusException.notFound("the server could not find the requested resource");
+    }
+    String groupVersion = segments.get(0) + "/" + segments.get(1);
+    Map<String, ResourceHandler> handlers = handlersByGroupVersion.get(groupVersion);
+    if (handlers == null) {
+      throw StatusException.notFound("the server could not find the requested resource (group version "
+          + groupVersion + ")");
+    }
+    if (segments.size() == 2) {
+      return get(method, () -> resourceList(groupVersion, handlers.values()));
+    }
+    Target target = target(segments.subList(2, segments.size()), handlers);
+    return authenticator.authenticate(request.getHeader("Authorization").map(h -> h.value()).orElse(null))
+        .thenCompose(principal -> body(method, request, materializer).thenCompose(body ->
+            invoke(method, target, new ResourceHandler.Request(principal, target.namespace(), target.name(),
+                target.subresource(), body))))
+        .thenApply(response -> HttpResponses.json(response.code(), response.body()));
+  }
+
+  private record Target(ResourceHandler handler, String namespace, String name, String subresource) {}
+
+  private static Target target(List<String> path, Map<String, ResourceHandler> handlers) {
+    boolean namespacedPath = path.size() >= 3 && path.get(0).equals("namespaces");
+    List<String> rest = namespacedPath ? path.subList(2, path.size()) : path;
+    ResourceHandler handler = handlers.get(rest.get(0));
+    // a namespaced kind is reachable without a namespace only as an all-namespace list
+    if (handler == null || rest.size() > 3
+        || (namespacedPath != handler.type().namespaced() && !(handler.type().namespaced() && rest.size() == 1))) {
+      throw StatusException.notFound("the server could not find the requested resource");
+    }
+    String subresource = rest.size() == 3 ? rest.get(2) : null;
+    if (subresource != null && !handler.type().subresources().contains(subresource)) {
+      throw StatusException.notFound("the server could not find the requested resource");
+    }
+    return new Target(handler, namespacedPath ? path.get(1) : null, rest.size() >= 2 ? rest.get(1) : null,
+        subresource);
+  }
+
+  private static CompletionStage<ResourceHandler.Response> invoke(String method, Target target,
+      ResourceHandler.Request request) {
+    ResourceHandler handler = target.handler();
+    boolean named = target.name() != null;
+    return switch (method) {
+      case "GET" -> named ? handler.get(request) : handler.list(request);
+      case "POST" -> named ? notAllowed(method) : handler.create(request);
+      case "PUT" -> named ? handler.update(request) : notAllowed(method);
+      case "DELETE" -> named ? handler.delete(request) : notAllowed(method);
+      case "PATCH" -> named ? handler.mergePatch(request) : notAllowed(method);
+      default -> notAllowed(method);
+    };
+  }
+
+  private static CompletionStage<ResourceHandler.Response> notAllowed(String method) {
+    return CompletableFuture.failedFuture(StatusException.methodNotAllowed(
+        "the server does not allow this method on the requested resource (" + method + ")"));
+  }
+
+  /** The JSON body of a write, parsed under the size cap; null for reads. */
+  private CompletionStage<JsonNode> body(String method, HttpRequest request, Materializer materializer) {
+    if (!method.equals("POST") && !method.equals("PUT") && !method.equals("PATCH")) {
+      return CompletableFuture.completedFuture(null);
+    }
+    String mediaType = request.entity().getContentType().mediaType().toString();
+    String accepted = method.equals("PATCH") ? MERGE_PATCH : "application/json";
+    if (!mediaType.equals(accepted)) {
+      throw StatusException.unsupportedMediaType("the body of the request was in an unknown format - accepted"
+          + " media types include: " + accepted + " (got " + mediaType + ")");
+    }
+    Optional<Long> declared = request.entity().getContentLengthOption().isPresent()
+        ? Optional.of(request.entity().getContentLengthOption().getAsLong()) : Optional.empty();
+    if (declared.isPresent() && declared.get() > maxBodyBytes) {
+      throw StatusException.tooLarge(maxBodyBytes);
+    }
+    return request.entity().withSizeLimit(maxBodyBytes).toStrict(bodyTimeoutMillis, materializer)
+        .thenApply(strict -> Json.parse(strict.getData().toArray()));
+  }
+
+  private static CompletionStage<HttpResponse> get(String method, java.util.function.Supplier<Object> document) {
+    if (!method.equals("GET")) {
+      throw StatusException.methodNotAllowed("discovery documents are read-only");
+    }
+    return CompletableFuture.completedFuture(HttpResponses.json(200, document.get()));
+  }
+
+  private Object groupList() {
+    Map<String, List<String>> versionsByGroup = new LinkedHashMap<>();
+    handlersByGroupVersion.keySet().forEach(gv -> {
+      String[] parts = gv.split("/");
+      versionsByGroup.computeIfAbsent(parts[0], g -> new ArrayList<>()).add(parts[1]);
+    });
+    List<Object> groups = versionsByGroup.entrySet().stream().map(e -> {
+      List<Map<String, String>> versions = e.getValue().stream()
+          .map(v -> Map.of("groupVersion", e.getKey() + "/" + v, "version", v)).toList();
+      return (Object) Map.of("name", e.getKey(), "versions", versions, "preferredVersion", versions.get(0));
+    }).toList();
+    return Map.of("kind", "APIGroupList", "apiVersion", "v1", "groups", groups);
+  }
+
+  private static Object resourceList(String groupVersion, java.util.Collection<ResourceHandler> handlers) {
+    List<Object> resources = new ArrayList<>();
+    for (ResourceHandler handler : handlers) {
+      ResourceType t = handler.type();
+      resources.add(Map.of("name", t.plural(), "singularName", t.singular(), "namespaced", t.namespaced(),
+          "kind", t.kind(), "verbs", t.verbs(), "shortNames", t.shortNames()));
+      for (String sub : t.subresources()) {
+        resources.add(Map.of("name", t.plural() + "/" + sub, "singularName", "", "namespaced", t.namespaced(),
+            "kind", t.kind(), "verbs", List.of("get", "update")));
+      }
+    }
+    return Map.of("kind", "APIResourceList", "apiVersion", "v1", "groupVersion", groupVersion,
+        "resources", resources);
+  }
+
+  private static List<String> segments(String path) {
+    return Arrays.stream(path.split("/")).filter(s -> !s.isEmpty()).collect(Collectors.toList());
+  }
+
+  /** Checks a body's apiVersion and kind against its kind's type, as kube-apiserver does. */
+  public static void requireTypeMeta(JsonNode body, ResourceType type) {
+    String apiVersion = body.path("apiVersion").asText("");
+    String kind = body.path("kind").asText("");
+    if (kind.isEmpty()) {
+      throw StatusException.badRequest("Object 'Kind' is missing in the request body");
+    }
+    if (!kind.equals(type.kind())) {
+      throw StatusException.badRequest("the kind in the data (" + kind + ") does not match the expected kind ("
+          + type.kind() + ")");
+    }
+    if (!apiVersion.equals(type.groupVersion())) {
+      throw StatusException.badRequest("the API version in the data (" + apiVersion
+          + ") does not match the expected API version (" + type.groupVersion() + ")");
+    }
+  }
+}

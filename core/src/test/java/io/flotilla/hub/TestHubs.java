@@ -1,0 +1,31 @@
+package io.flotilla.hub;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.flotilla.persistence.CassandraConfig;
+import io.flotilla.persistence.testkit.EmbeddedCassandraExtension;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+
+/** Config for hubs under test: the shared embedded Cassandra, the test class's keyspace, free ports. */
+public final class TestHubs {
+  private TestHubs() {}
+
+  public static Config config(EmbeddedCassandraExtension cassandra) {
+    // tag queries start at the current hour: nothing in a fresh test keyspace is older
+    String firstBucket = ZonedDateTime.now(ZoneOffset.UTC).minusHours(1).truncatedTo(ChronoUnit.HOURS)
+        .format(DateTimeFormatter.ofPattern("yyyyMMdd'T'HH:mm"));
+    return ConfigFactory.parseMap(Map.of(
+            "flotilla.hub.port", 0,
+            "flotilla.hub.bind-address", "127.0.0.1",
+            "akka.persistence.cassandra.events-by-tag.first-time-bucket", firstBucket,
+            "akka.persistence.cassandra.events-by-tag.eventual-consistency-delay", "1s",
+            "akka.persistence.cassandra.query.refresh-interval", "500ms"))
+        .withFallback(CassandraConfig.overrides(List.of(cassandra.contactPoint()), cassandra.keyspace(), true))
+        .withFallback(ConfigFactory.load());
+  }
+}

@@ -1,0 +1,98 @@
+package io.flotilla.hub.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.SerializationTestKit;
+import akka.actor.typed.ActorRef;
+import akka.serialization.SerializationExtension;
+import com.typesafe.config.ConfigFactory;
+import io.flotilla.api.ClusterRegistrationRequest;
+import io.flotilla.api.Condition;
+import io.flotilla.api.ManagedCluster;
+import io.flotilla.api.ObjectMeta;
+import io.flotilla.api.Taint;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * CBOR round trips (Jackson 2.17 records through Akka's serializer) of every command, event,
+ * reply and state, including the ones the behavior tests cannot reach without a cluster.
+ */
+class SerializationTest {
+  static ActorTestKit testKit;
+  static SerializationTestKit serialization;
+
+  @BeforeAll
+  static void start() {
+    testKit = ActorTestKit.create(ConfigFactory.load());
+    serialization = new SerializationTestKit(testKit.system());
+  }
+
+  @AfterAll
+  static void stop() {
+    testKit.shutdownTestKit();
+  }
+
+  @Test
+  void everyMessageEventAndStateRoundTripsInCbor() {
+    ActorRef<ManagedClusterEntity.Reply> replies = testKit.<ManagedClusterEntity.Reply>createTestProbe().ref();
+    ActorRef<DedicatedNamespaceEntity.Owner> owners = testKit.<DedicatedNamespaceEntity.Owner>createTestProbe().ref();
+    String id = UUID.randomUUID().toString();
+    var spec = new ClusterRegistrationRequest.Spec(id, "EdgeCluster", "shop", "ns", Map.of("a", "b"), "Dual");
+    var status = new ManagedCluster.ClusterStatus("2026-11-24T10:00:00Z", "v1.30.0", "v0.1.0", "linux/arm64",
+        "https://10.1.1.1:6443", true, false, null, true, false, Map.of("cpu", "4"), Map.of("memory", "8Gi"),
+        "10.244.0.0/16", "10.96.0.0/12", new ManagedCluster.NodeStatistics(1, 2, 3, 4),
+        new ManagedCluster.PodStatistics(5, 6), new ManagedCluster.ResourceUsage("1500m", "3Gi"),
+        List.of(new Condition("Ready", "True", 1L, "2026-11-24T10:00:00Z", "ClusterReady", "fine")), 180L);
+    var registered = new ManagedClusterEntity.Registered(id, "clusternet-" + id, "uid", spec, "ns", "shop", "uid2",
+        "EdgeCluster", "Dual", Map.of("a", "b"), "hash", "cipher", Instant.parse("2026-11-24T10:00:00Z"));
+    var cluster = ManagedClusterEntity.managedCluster(registered, status, 3);
+    var request = new ClusterRegistrationRequest("clusters.clusternet.io/v1beta1", "ClusterRegistrationRequest",
+        ObjectMeta.of(null, "clusternet-" + id), spec,
+        new ClusterRegistrationRequest.RequestStatus("ns", "tok", "Y2E=", "Approved", null, "shop"));
+
+    List<Object> all = List.of(
+        new ManagedClusterEntity.Register("clusternet-" + id, spec, "clusternet-agent", replies),
+        new ManagedClusterEntity.GetRegistrationRequest(replies),
+        new ManagedClusterEntity.Get(replies),
+        new ManagedClusterEntity.UpdateStatus(status, "3", replies),
+        new ManagedClusterEntity.Authenticate("hash", replies),
+        new ManagedClusterEntity.Deregister(replies),
+        new ManagedClusterEntity.NamespaceAnswered("ns", false, "other", "timeout"),
+        new ManagedClusterEntity.ClusterFound(cluster),
+        new ManagedClusterEntity.RequestFound(request),
+        new ManagedClusterEntity.Authenticated(true),
+        new ManagedClusterEntity.NotFound(id),
+        new ManagedClusterEntity.Conflict("stale"),
+        new ManagedClusterEntity.Unavailable("down"),
+        registered,
+        new ManagedClusterEntity.StatusReported(id, "ns", "shop", status, Instant.now()),
+        new ManagedClusterEntity.Deregistered(id, "ns", "shop", Instant.now()),
+        new ManagedClusterEntity.State(registered, true, status, Instant.now(),
+            new ManagedClusterEntity.Health("ClusterStatusUnknown", "2026-11-24T10:09:00Z"), 7),
+        new ManagedClusterEntity.UpdateLabels(Map.of("zone", "a"), List.of("old"), null, replies),
+        new ManagedClusterEntity.WakeUp(),
+        new ManagedClusterEntity.LabelsChanged(id, "ns", "shop", Map.of("zone", "a"), Instant.now()),
+        new ManagedClusterEntity.HealthUnknown(id, "ns", "shop",
+            new ManagedClusterEntity.Health("ClusterStatusNeverUpdated", "2026-11-24T10:09:00Z")),
+        ManagedClusterEntity.State.empty(),
+        new DedicatedNamespaceEntity.Claim(id, owners),
+        new DedicatedNamespaceEntity.GetOwner(owners),
+        new DedicatedNamespaceEntity.Owner("ns", id, true),
+        new DedicatedNamespaceEntity.Claimed("ns", id),
+        new DedicatedNamespaceEntity.State(id),
+        new ManagedCluster.Spec(id, "EdgeCluster", "Push",
+            List.of(new Taint("clusters.clusternet.io/unschedulable", null, "NoSchedule", null))));
+    for (Object message : all) {
+      assertEquals("JacksonCborSerializer", SerializationExtension.get(testKit.system().classicSystem())
+          .findSerializerFor(message).getClass().getSimpleName(), message.getClass().getName());
+      serialization.verifySerialization(message, true);
+    }
+  }
+}
