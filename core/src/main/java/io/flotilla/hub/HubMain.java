@@ -6,6 +6,7 @@ import io.flotilla.hub.security.HubHome;
 import io.flotilla.persistence.CassandraConfig;
 import io.flotilla.persistence.EmbeddedCassandra;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -49,8 +50,9 @@ public final class HubMain {
     HubHome hubHome = HubHome.open(home, port, List.of());
     List<String> contactPoints;
     boolean embedded = cassandra == null || cassandra.isBlank();
+    EmbeddedCassandra embeddedCassandra = null;
     if (embedded) {
-      EmbeddedCassandra embeddedCassandra = EmbeddedCassandra.start(home.resolve("cassandra"));
+      embeddedCassandra = EmbeddedCassandra.start(home.resolve("cassandra"));
       contactPoints = List.of(embeddedCassandra.contactPoint());
     } else {
       contactPoints = CassandraConfig.parseContactPoints(cassandra);
@@ -62,6 +64,9 @@ public final class HubMain {
         .withFallback(CassandraConfig.overrides(contactPoints, keyspace, embedded))
         .withFallback(defaults);
     Hub hub = Hub.start(config, hubHome);
+    if (embeddedCassandra != null) {
+      embeddedCassandra.stopAfter(hub.system().getWhenTerminated(), Duration.ofSeconds(60));
+    }
     System.out.printf("""
 
         Flotilla hub is up: https://127.0.0.1:%d  (Cassandra %s%s)

@@ -177,6 +177,23 @@ public final class EmbeddedCassandra implements AutoCloseable {
     }
 
     /**
+     * Makes the JVM-shutdown stop wait until {@code user} completes (at most {@code limit}):
+     * shutdown hooks run concurrently, and the hub's actor system still writes while it shuts
+     * down, so Cassandra must outlive it.
+     */
+    public void stopAfter(java.util.concurrent.CompletionStage<?> user, Duration limit) {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                user.toCompletableFuture().get(limit.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (Exception e) {
+                log.warn("Stopping embedded Cassandra before its user finished: {}", e.toString());
+            }
+            close();
+        }, "flotilla-embedded-cassandra-ordered-shutdown"));
+        Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    }
+
+    /**
      * Stops Cassandra: SIGTERM (a clean drain), up to 30 s, then SIGKILL; then releases the data
      * directory. Idempotent; also run by a JVM shutdown hook.
      */
