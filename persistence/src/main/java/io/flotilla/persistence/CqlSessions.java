@@ -15,14 +15,14 @@ import java.util.List;
  * {@code datastax-java-driver} section of the application's {@code application.conf} (which may set a
  * session keyspace, {@code reconnect-on-init} and the like for Akka's own sessions).
  */
-final class CqlSessions {
+public final class CqlSessions {
 
     static final String LOCAL_DATACENTER = "datacenter1";
 
     private CqlSessions() {
     }
 
-    static CqlSession open(String host, int port, Duration requestTimeout) {
+    public static CqlSession open(String host, int port, Duration requestTimeout) {
         OptionsMap options = OptionsMap.driverDefaults();
         options.put(TypedDriverOption.SESSION_NAME, "flotilla-embedded-cassandra");
         options.put(TypedDriverOption.CONTACT_POINTS, List.of(host + ":" + port));

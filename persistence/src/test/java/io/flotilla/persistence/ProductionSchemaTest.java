@@ -11,6 +11,7 @@ import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.flotilla.persistence.testkit.EmbeddedCassandraExtension;
+import io.flotilla.persistence.testkit.ProductionSchema;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,8 +42,6 @@ class ProductionSchemaTest {
     @RegisterExtension
     static final EmbeddedCassandraExtension cassandra = new EmbeddedCassandraExtension();
 
-    static final Path SCHEMA = Path.of("..", "deploy", "cql", "schema.cql");
-    static final String PRODUCTION_KEYSPACE = "flotilla";
     static final List<String> TABLES = List.of("messages", "tag_views", "tag_write_progress", "tag_scanning",
             "metadata", "all_persistence_ids", "snapshots", "offset_store", "projection_management",
             "managed_clusters");
@@ -54,8 +53,8 @@ class ProductionSchemaTest {
     static void applySchema() throws IOException {
         session = TestSupport.session(cassandra.host(), cassandra.port());
         keyspace = cassandra.keyspace();
-        for (String statement : statements(Files.readString(SCHEMA))) {
-            session.execute(forTestKeyspace(statement, keyspace));
+        for (String statement : ProductionSchema.statements(Files.readString(ProductionSchema.file()))) {
+            session.execute(ProductionSchema.forKeyspace(statement, keyspace));
         }
     }
 
@@ -68,7 +67,7 @@ class ProductionSchemaTest {
 
     @Test
     void theProductionFileUsesNetworkTopologyWithThreeReplicas() throws IOException {
-        List<String> statements = statements(Files.readString(SCHEMA));
+        List<String> statements = ProductionSchema.statements(Files.readString(ProductionSchema.file()));
         String createKeyspace = statements.get(0);
         assertTrue(createKeyspace.matches("(?s)CREATE KEYSPACE IF NOT EXISTS flotilla\\s+WITH REPLICATION = "
                 + "\\{ 'class' : 'NetworkTopologyStrategy', 'datacenter1' : 3 \\}"), createKeyspace);
@@ -192,34 +191,6 @@ class ProductionSchemaTest {
     }
 
     // ---------------------------------------------------------------- helpers
-
-    /** The file's statements: whole-line "--" comments dropped, split at semicolons ending a line. */
-    static List<String> statements(String file) {
-        String code = file.lines().filter(line -> !line.trim().startsWith("--")).collect(Collectors.joining("\n"));
-        List<String> statements = new ArrayList<>();
-        for (String part : code.split(";\\s*(\\n|$)")) {
-            if (!part.isBlank()) {
-                statements.add(part.trim());
-            }
-        }
-        return statements;
-    }
-
-    private static final Pattern REPLICATION = Pattern.compile("(?is)WITH\\s+REPLICATION\\s*=\\s*\\{[^}]*}");
-
-    /** Keyspace flotilla → the test keyspace; its replication → SimpleStrategy RF 1 (one node). */
-    static String forTestKeyspace(String statement, String testKeyspace) {
-        String renamed = statement
-                .replaceAll("(?i)(CREATE KEYSPACE IF NOT EXISTS\\s+)" + PRODUCTION_KEYSPACE + "\\b", "$1" + testKeyspace)
-                .replaceAll("\\b" + PRODUCTION_KEYSPACE + "\\.", testKeyspace + ".");
-        if (renamed.toUpperCase().startsWith("CREATE KEYSPACE")) {
-            Matcher m = REPLICATION.matcher(renamed);
-            assertTrue(m.find(), renamed);
-            renamed = m.replaceFirst(Matcher.quoteReplacement(
-                    "WITH REPLICATION = { 'class' : 'SimpleStrategy', 'replication_factor' : 1 }"));
-        }
-        return renamed;
-    }
 
     /** column name → "type kind [clustering order] position" (position only for key columns). */
     private static Map<String, String> columns(String keyspaceName, String table) {
