@@ -2,8 +2,10 @@ package io.flotilla.hub;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.flotilla.hub.security.HubHome;
 import io.flotilla.persistence.CassandraConfig;
 import io.flotilla.persistence.testkit.EmbeddedCassandraExtension;
+import java.nio.file.Path;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -11,9 +13,23 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 
-/** Config for hubs under test: the shared embedded Cassandra, the test class's keyspace, free ports. */
+/** Hubs under test: the shared embedded Cassandra, the test class's keyspace, free ports. */
 public final class TestHubs {
   private TestHubs() {}
+
+  /** A started hub with its home and a client that trusts its CA. */
+  public record Running(HubHome home, Hub hub, HubClient client) implements AutoCloseable {
+    @Override
+    public void close() throws Exception {
+      hub.close();
+    }
+  }
+
+  public static Running start(EmbeddedCassandraExtension cassandra, Path home) throws Exception {
+    HubHome hubHome = HubHome.open(home, 6443, List.of());
+    Hub hub = Hub.start(config(cassandra), hubHome);
+    return new Running(hubHome, hub, new HubClient(hubHome.clientSslContext(), hub.port()));
+  }
 
   public static Config config(EmbeddedCassandraExtension cassandra) {
     // tag queries start at the current hour: nothing in a fresh test keyspace is older

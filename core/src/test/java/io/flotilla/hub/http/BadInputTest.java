@@ -33,20 +33,22 @@ class BadInputTest {
 
   @TempDir
   static Path home;
+  TestHubs.Running running;
   HubHome hubHome;
   Hub hub;
   HubClient client;
 
   @BeforeAll
   void start() throws Exception {
-    hubHome = HubHome.open(home, 6443, List.of());
-    hub = Hub.start(TestHubs.config(cassandra), hubHome);
-    client = new HubClient(hubHome.clientSslContext(), hub.port());
+    running = TestHubs.start(cassandra, home);
+    hubHome = running.home();
+    hub = running.hub();
+    client = running.client();
   }
 
   @AfterAll
   void stop() throws Exception {
-    hub.close();
+    running.close();
   }
 
   /** Posts a registration for a fresh cluster ID, after `edit`; asserts the Status and that nothing was stored. */

@@ -45,20 +45,22 @@ class RegistrationApiTest {
 
   @TempDir
   static Path home;
+  TestHubs.Running running;
   HubHome hubHome;
   Hub hub;
   HubClient client;
 
   @BeforeAll
   void start() throws Exception {
-    hubHome = HubHome.open(home, 6443, List.of());
-    hub = Hub.start(TestHubs.config(cassandra), hubHome);
-    client = new HubClient(hubHome.clientSslContext(), hub.port());
+    running = TestHubs.start(cassandra, home);
+    hubHome = running.home();
+    hub = running.hub();
+    client = running.client();
   }
 
   @AfterAll
   void stop() throws Exception {
-    hub.close();
+    running.close();
   }
 
   String admin() {
