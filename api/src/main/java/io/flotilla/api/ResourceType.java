@@ -12,7 +12,8 @@ public record ResourceType(
     List<String> shortNames,
     boolean namespaced,
     List<String> verbs,
-    List<String> subresources) {
+    List<String> subresources,
+    List<PrinterColumn> printerColumns) {
 
   public String groupVersion() {
     return group.isEmpty() ? version : group + "/" + version;

@@ -5,6 +5,8 @@ import com.typesafe.config.ConfigFactory;
 import io.flotilla.hub.security.HubHome;
 import io.flotilla.persistence.CassandraConfig;
 import io.flotilla.persistence.testkit.EmbeddedCassandraExtension;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -25,9 +27,15 @@ public final class TestHubs {
     }
   }
 
+  /** On a free port, so that the home's admin.kubeconfig points at it (kubectl tests use it). */
   public static Running start(EmbeddedCassandraExtension cassandra, Path home) throws Exception {
-    HubHome hubHome = HubHome.open(home, 6443, List.of());
-    Hub hub = Hub.start(config(cassandra), hubHome);
+    int port;
+    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = probe.getLocalPort();
+    }
+    HubHome hubHome = HubHome.open(home, port, List.of());
+    Hub hub = Hub.start(ConfigFactory.parseMap(Map.of("flotilla.hub.port", port)).withFallback(config(cassandra)),
+        hubHome);
     return new Running(hubHome, hub, new HubClient(hubHome.clientSslContext(), hub.port()));
   }
 

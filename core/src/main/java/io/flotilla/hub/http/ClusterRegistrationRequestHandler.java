@@ -3,6 +3,7 @@ package io.flotilla.hub.http;
 import io.flotilla.api.ClusterRegistrationRequest;
 import io.flotilla.api.Json;
 import io.flotilla.api.ObjectMeta;
+import io.flotilla.api.PrinterColumn;
 import io.flotilla.api.ResourceType;
 import io.flotilla.api.StatusException;
 import io.flotilla.api.Validation;
@@ -22,7 +23,9 @@ import java.util.concurrent.CompletionStage;
 public final class ClusterRegistrationRequestHandler implements ResourceHandler {
   public static final ResourceType TYPE = new ResourceType("clusters.clusternet.io", "v1beta1",
       ClusterRegistrationRequest.KIND, "clusterregistrationrequests", "clusterregistrationrequest",
-      List.of("clsrr"), false, List.of("create", "get"), List.of());
+      List.of("clsrr"), false, List.of("create", "get"), List.of(),
+      List.of(PrinterColumn.of("CLUSTER ID", ".spec.clusterId"), PrinterColumn.of("STATUS", ".status.result"),
+          PrinterColumn.age()));
 
   static final List<String> CLUSTER_TYPES = List.of("StandardCluster", "EdgeCluster", "EdgeClusterSelfProvisioned");
   static final List<String> SYNC_MODES = List.of("Push", "Pull", "Dual");

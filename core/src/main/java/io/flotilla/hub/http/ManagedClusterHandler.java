@@ -5,6 +5,7 @@ import io.flotilla.api.Json;
 import io.flotilla.api.ListMeta;
 import io.flotilla.api.ManagedCluster;
 import io.flotilla.api.ObjectList;
+import io.flotilla.api.PrinterColumn;
 import io.flotilla.api.ResourceType;
 import io.flotilla.api.StatusException;
 import io.flotilla.api.Validation;
@@ -25,7 +26,10 @@ import java.util.concurrent.CompletionStage;
 public final class ManagedClusterHandler implements ResourceHandler {
   public static final ResourceType TYPE = new ResourceType("clusters.clusternet.io", "v1beta1",
       ManagedCluster.KIND, "managedclusters", "managedcluster", List.of("mcls"), true,
-      List.of("get", "list", "patch", "delete"), List.of("status"));
+      List.of("get", "list", "patch", "delete"), List.of("status"),
+      List.of(PrinterColumn.of("CLUSTER ID", ".spec.clusterId"), PrinterColumn.of("CLUSTER TYPE", ".spec.clusterType"),
+          PrinterColumn.of("SYNC MODE", ".spec.syncMode"), PrinterColumn.of("KUBERNETES", ".status.k8sVersion"),
+          PrinterColumn.of("READYZ", ".status.readyz"), PrinterColumn.age()));
 
   private final ClusterRegistry clusters;
   private final ClusterDirectory directory;

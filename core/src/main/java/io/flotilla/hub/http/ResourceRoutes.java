@@ -1,8 +1,12 @@
 package io.flotilla.hub.http;
 
+import akka.http.javadsl.model.ContentType;
+import akka.http.javadsl.model.ContentTypes;
 import akka.http.javadsl.model.HttpRequest;
 import akka.http.javadsl.model.HttpResponse;
+import akka.http.javadsl.model.MediaTypes;
 import akka.http.javadsl.server.AllDirectives;
+import akka.http.javadsl.server.PathMatchers;
 import akka.http.javadsl.server.Route;
 import akka.stream.Materializer;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -43,10 +47,23 @@ public final class ResourceRoutes extends AllDirectives {
   }
 
   public Route route() {
-    return pathPrefix("apis", () -> extractUnmatchedPath(path -> extractRequest(request ->
-        extractMaterializer(materializer -> completeWithFuture(
-            HttpResponses.recover(() -> dispatch(segments(path), request, materializer)))))));
+    return concat(
+        pathPrefix("apis", () -> extractUnmatchedPath(path -> extractRequest(request ->
+            extractMaterializer(materializer -> completeWithFuture(
+                HttpResponses.recover(() -> dispatch(segments(path), request, materializer))))))),
+        get(() -> concat(
+            // the core group: no kinds of it are served yet, but clients ask
+            path("api", () -> complete(HttpResponses.json(200, Map.of("kind", "APIVersions", "versions", List.of("v1"),
+                "serverAddressByClientCIDRs", List.of())))),
+            path(PathMatchers.segment("api").slash("v1"), () -> complete(HttpResponses.json(200,
+                Map.of("kind", "APIResourceList", "groupVersion", "v1", "resources", List.of())))),
+            // kubectl apply validates against OpenAPI; an empty v2 document is accepted (DESIGN.md, kubectl.md)
+            path(PathMatchers.segment("openapi").slash("v2"), () -> complete(
+                HttpResponse.create().withEntity(OPENAPI_V2, new byte[0]))))));
   }
+
+  private static final ContentType OPENAPI_V2 = ContentTypes.create(
+      MediaTypes.customBinary("application", "com.github.proto-openapi.spec.v2.v1.0+protobuf", false));
 
   private CompletionStage<HttpResponse> dispatch(List<String> segments, HttpRequest request, Materializer materializer) {
     String method = request.method().value();
@@ -66,11 +83,13 @@ public final class ResourceRoutes extends AllDirectives {
       return get(method, () -> resourceList(groupVersion, handlers.values()));
     }
     Target target = target(segments.subList(2, segments.size()), handlers);
+    boolean table = method.equals("GET") && Tables.wanted(request.getHeader("Accept").map(h -> h.value()).orElse(null));
     return authenticator.authenticate(request.getHeader("Authorization").map(h -> h.value()).orElse(null))
         .thenCompose(principal -> body(method, request, materializer).thenCompose(body ->
             invoke(method, target, new ResourceHandler.Request(principal, target.namespace(), target.name(),
                 target.subresource(), body))))
-        .thenApply(response -> HttpResponses.json(response.code(), response.body()));
+        .thenApply(response -> HttpResponses.json(response.code(),
+            table ? Tables.of(target.handler().type(), response.body()) : response.body()));
   }
 
   private record Target(ResourceHandler handler, String namespace, String name, String subresource) {}

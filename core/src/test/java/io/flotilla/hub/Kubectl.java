@@ -1,0 +1,64 @@
+package io.flotilla.hub;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/** The real kubectl binaries on this machine: the one on PATH, and the versioned ones beside it. */
+public final class Kubectl {
+  public record Result(int exitCode, String out, String err) {}
+
+  private final Path binary;
+
+  private Kubectl(Path binary) {
+    this.binary = binary;
+  }
+
+  /** `kubectl` on PATH (the machine image's dispatcher), if any. */
+  public static Optional<Kubectl> onPath() {
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+      Path candidate = Path.of(dir, "kubectl");
+      if (Files.isExecutable(candidate)) {
+        return Optional.of(new Kubectl(candidate));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** `kubectl.1.<minor>` in the folder of the one on PATH (after its symlink), if present. */
+  public static Optional<Kubectl> version(int minor) {
+    return onPath().map(k -> {
+      try {
+        return k.binary.toRealPath().resolveSibling("kubectl.1." + minor);
+      } catch (IOException e) {
+        return k.binary.resolveSibling("kubectl.1." + minor);
+      }
+    }).filter(Files::isExecutable).map(Kubectl::new);
+  }
+
+  public Path binary() {
+    return binary;
+  }
+
+  public Result run(Path kubeconfig, String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of(binary.toString(), "--kubeconfig", kubeconfig.toString()));
+    command.addAll(List.of(args));
+    Path out = Files.createTempFile("kubectl", ".out");
+    Path err = Files.createTempFile("kubectl", ".err");
+    try {
+      Process process = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+      if (!process.waitFor(60, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        throw new AssertionError("kubectl did not finish in 60 s: " + command);
+      }
+      return new Result(process.exitValue(), Files.readString(out), Files.readString(err));
+    } finally {
+      Files.deleteIfExists(out);
+      Files.deleteIfExists(err);
+    }
+  }
+}

@@ -1,0 +1,123 @@
+package io.flotilla.hub.http;
+
+import static io.flotilla.hub.HubClient.managedClusterPath;
+import static io.flotilla.hub.HubClient.registrationRequest;
+import static io.flotilla.hub.HubClient.statusReport;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import akka.actor.testkit.typed.javadsl.TestProbe;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.flotilla.api.Json;
+import io.flotilla.hub.Kubectl;
+import io.flotilla.hub.TestHubs;
+import io.flotilla.persistence.testkit.EmbeddedCassandraExtension;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The real kubectl (the one on PATH, and 1.27) with the hub's admin.kubeconfig, no flags to relax anything. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class KubectlTest {
+  @RegisterExtension
+  static final EmbeddedCassandraExtension cassandra = new EmbeddedCassandraExtension();
+
+  @TempDir
+  static Path home;
+  TestHubs.Running hub;
+  JsonNode crr;
+
+  @BeforeAll
+  void start() throws Exception {
+    hub = TestHubs.start(cassandra, home);
+    String id = UUID.randomUUID().toString();
+    ObjectNode request = registrationRequest("clusternet-" + id, id);
+    ((ObjectNode) request.get("spec")).put("clusterName", "store-7");
+    crr = hub.client().post("/apis/clusters.clusternet.io/v1beta1/clusterregistrationrequests",
+        hub.home().bootstrapToken(), request).json();
+    assertEquals(200, hub.client().put(managedClusterPath(crr) + "/status", crr.at("/status/token").asText(),
+        statusReport(crr, "v1.30.2")).code());
+    TestProbe.create(hub.hub().system()).awaitAssert(Duration.ofSeconds(30), Duration.ofMillis(250), () -> {
+      assertEquals("v1.30.2", hub.client().get("/apis/clusters.clusternet.io/v1beta1/managedclusters",
+          hub.home().adminToken()).json().at("/items/0/status/k8sVersion").asText());
+      return null;
+    });
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    hub.close();
+  }
+
+  static Stream<String> kubectls() {
+    return Stream.of("PATH", "1.27");
+  }
+
+  Kubectl kubectl(String which) {
+    Optional<Kubectl> kubectl = which.equals("PATH") ? Kubectl.onPath() : Kubectl.version(27);
+    Assumptions.assumeTrue(kubectl.isPresent(), "no kubectl " + which + " on this machine");
+    return kubectl.get();
+  }
+
+  @ParameterizedTest
+  @MethodSource("kubectls")
+  void getManagedClustersAcrossNamespacesWide(String which) throws Exception {
+    Kubectl.Result result = kubectl(which).run(hub.home().kubeconfig(), "get", "mcls", "-A", "-o", "wide");
+    assertEquals(0, result.exitCode(), result.err());
+    List<String> lines = result.out().lines().toList();
+    assertTrue(lines.get(0).matches("NAMESPACE\\s+NAME\\s+CLUSTER ID\\s+CLUSTER TYPE\\s+SYNC MODE\\s+KUBERNETES\\s+READYZ\\s+AGE\\s*"),
+        result.out());
+    String row = lines.stream().filter(l -> l.contains("store-7")).findFirst().orElseThrow(() -> new AssertionError(result.out()));
+    assertTrue(row.matches(crr.at("/status/dedicatedNamespace").asText() + "\\s+store-7\\s+"
+        + crr.at("/spec/clusterId").asText() + "\\s+EdgeCluster\\s+Pull\\s+v1.30.2\\s+true\\s+\\d+[smhd].*"), row);
+  }
+
+  @ParameterizedTest
+  @MethodSource("kubectls")
+  void getOneAsJsonByShortName(String which) throws Exception {
+    Kubectl.Result result = kubectl(which).run(hub.home().kubeconfig(), "get", "mcls", "store-7",
+        "-n", crr.at("/status/dedicatedNamespace").asText(), "-o", "json");
+    assertEquals(0, result.exitCode(), result.err());
+    JsonNode cluster = Json.MAPPER.readTree(result.out());
+    assertEquals(crr.at("/spec/clusterId").asText(), cluster.at("/spec/clusterId").asText());
+    assertEquals("v1.30.2", cluster.at("/status/k8sVersion").asText());
+  }
+
+  @ParameterizedTest
+  @MethodSource("kubectls")
+  void labelAManagedCluster(String which) throws Exception {
+    String namespace = crr.at("/status/dedicatedNamespace").asText();
+    String value = which.equals("PATH") ? "edge" : "core";
+    Kubectl.Result result = kubectl(which).run(hub.home().kubeconfig(), "label", "mcls", "store-7", "-n", namespace,
+        "tier=" + value, "--overwrite");
+    assertEquals(0, result.exitCode(), result.err());
+    assertTrue(result.out().contains("labeled"), result.out());
+    JsonNode cluster = hub.client().get(managedClusterPath(crr), hub.home().adminToken()).json();
+    assertEquals(value, cluster.at("/metadata/labels/tier").asText(), cluster.toString());
+
+    Kubectl.Result protectedLabel = kubectl(which).run(hub.home().kubeconfig(), "label", "mcls", "store-7", "-n",
+        namespace, "clusters.clusternet.io/cluster-id=stolen", "--overwrite");
+    assertTrue(protectedLabel.exitCode() != 0, protectedLabel.out());
+    assertTrue(protectedLabel.err().contains("is set by the hub"), protectedLabel.err());
+  }
+
+  @ParameterizedTest
+  @MethodSource("kubectls")
+  void unknownKindsAndMissingObjectsAreClearErrors(String which) throws Exception {
+    Kubectl.Result missing = kubectl(which).run(hub.home().kubeconfig(), "get", "mcls", "nope", "-n", "nowhere");
+    assertTrue(missing.exitCode() != 0);
+    assertTrue(missing.err().contains("NotFound") || missing.err().contains("not found"), missing.err());
+  }
+}
