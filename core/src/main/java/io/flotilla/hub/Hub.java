@@ -8,6 +8,8 @@ import akka.cluster.typed.Join;
 import akka.http.javadsl.ConnectionContext;
 import akka.http.javadsl.Http;
 import akka.http.javadsl.ServerBinding;
+import akka.management.cluster.bootstrap.ClusterBootstrap;
+import akka.management.javadsl.AkkaManagement;
 import akka.projection.cassandra.javadsl.CassandraProjection;
 import akka.stream.alpakka.cassandra.javadsl.CassandraSession;
 import akka.stream.alpakka.cassandra.javadsl.CassandraSessionRegistry;
@@ -55,7 +57,10 @@ public final class Hub implements AutoCloseable {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "flotilla", config);
     try {
       Cluster cluster = Cluster.get(system);
-      if (config.getStringList("akka.cluster.seed-nodes").isEmpty()) {
+      if (config.getBoolean("flotilla.hub.cluster-bootstrap")) {
+        AkkaManagement.get(system.classicSystem()).start();
+        ClusterBootstrap.get(system.classicSystem()).start();
+      } else if (config.getStringList("akka.cluster.seed-nodes").isEmpty()) {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
       Config hub = config.getConfig("flotilla.hub");

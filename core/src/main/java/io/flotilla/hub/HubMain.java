@@ -26,12 +26,15 @@ public final class HubMain {
         --keyspace      Cassandra keyspace (default flotilla)
       """;
 
+  /** The options `flotilla hub` takes, as `--name value` or `--name=value`. */
+  public static final List<String> OPTIONS = List.of("home", "port", "bind-address", "cassandra", "keyspace");
+
   private HubMain() {}
 
   public static void main(String[] args) throws Exception {
     Map<String, String> options;
     try {
-      options = Options.parse(args, List.of("home", "port", "bind-address", "cassandra", "keyspace"));
+      options = Options.parse(args, OPTIONS);
     } catch (IllegalArgumentException e) {
       System.err.println(e.getMessage() + "\n" + USAGE);
       System.exit(2);
