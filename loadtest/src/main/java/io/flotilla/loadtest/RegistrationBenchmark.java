@@ -1,0 +1,214 @@
+package io.flotilla.loadtest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.typesafe.config.ConfigFactory;
+import io.flotilla.api.Json;
+import io.flotilla.hub.Hub;
+import io.flotilla.hub.security.HubHome;
+import io.flotilla.persistence.CassandraConfig;
+import io.flotilla.persistence.EmbeddedCassandra;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
+
+/**
+ * Registers N clusters with a real hub (embedded Cassandra, or FLOTILLA_CASSANDRA) over HTTPS,
+ * then sends each a first status report (persisted) and unchanged heartbeats (kept in memory),
+ * with C requests in flight; prints throughput and latency of each phase, and the time until the
+ * directory lists them all.
+ *
+ * <pre>bin/flotilla bench registrations --clusters 2000 --concurrency 64</pre>
+ */
+public final class RegistrationBenchmark {
+  private static final String API = "/apis/clusters.clusternet.io/v1beta1";
+
+  private final HttpClient http;
+  private final String base;
+  private final HubHome home;
+  private final int concurrency;
+
+  private RegistrationBenchmark(HubHome home, int port, int concurrency) {
+    this.home = home;
+    this.concurrency = concurrency;
+    this.http = HttpClient.newBuilder().sslContext(home.clientSslContext()).version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(10)).build();
+    this.base = "https://127.0.0.1:" + port;
+  }
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> options = parse(args);
+    int clusters = Integer.parseInt(options.getOrDefault("clusters", "2000"));
+    int concurrency = Integer.parseInt(options.getOrDefault("concurrency", "64"));
+    int heartbeats = Integer.parseInt(options.getOrDefault("heartbeats", "3"));
+    Path dir = Files.createTempDirectory("flotilla-bench");
+    String external = System.getenv("FLOTILLA_CASSANDRA");
+    EmbeddedCassandra cassandra = external == null ? EmbeddedCassandra.start(dir.resolve("cassandra")) : null;
+    String contactPoint = cassandra != null ? cassandra.contactPoint() : external;
+    int port;
+    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = probe.getLocalPort();
+    }
+    HubHome home = HubHome.open(dir.resolve("home"), port, List.of());
+    String keyspace = "bench_" + UUID.randomUUID().toString().substring(0, 8);
+    Hub hub = Hub.start(ConfigFactory.parseMap(Map.of("flotilla.hub.port", port, "flotilla.hub.bind-address", "127.0.0.1"))
+        .withFallback(CassandraConfig.overrides(CassandraConfig.parseContactPoints(contactPoint), keyspace, true))
+        .withFallback(ConfigFactory.load()), home);
+    try {
+      new RegistrationBenchmark(home, port, concurrency).run(clusters, heartbeats);
+    } finally {
+      hub.close();
+      if (cassandra != null) {
+        cassandra.close();
+      }
+    }
+    System.exit(0);
+  }
+
+  private void run(int clusters, int heartbeats) throws Exception {
+    System.out.printf("%nFlotilla registration benchmark: %d clusters, %d in flight, %d cores%n", clusters, concurrency,
+        Runtime.getRuntime().availableProcessors());
+    warmUp();
+    JsonNode[] registered = new JsonNode[clusters];
+    Phase registrations = phase("registrations (POST clusterregistrationrequests)", clusters, i -> {
+      String id = UUID.randomUUID().toString();
+      return post(API + "/clusterregistrationrequests", home.bootstrapToken(), registration(id))
+          .thenApply(json -> registered[i] = json);
+    });
+    Phase firstReports = phase("first status reports (persisted)", clusters,
+        i -> report(registered[i], "v1.30.2"));
+    Phase unchanged = phase("unchanged heartbeats (not persisted)", clusters * heartbeats,
+        i -> report(registered[i % clusters], "v1.30.2"));
+    long listStart = System.nanoTime();
+    int listed;
+    do {
+      listed = send(HttpRequest.newBuilder(URI.create(base + API + "/managedclusters"))
+          .header("Authorization", "Bearer " + home.adminToken()).GET()).join().path("items").size();
+    } while (listed < clusters && System.nanoTime() - listStart < Duration.ofMinutes(5).toNanos());
+    double listedAfter = (System.nanoTime() - listStart) / 1e9;
+    long oneList = System.nanoTime();
+    send(HttpRequest.newBuilder(URI.create(base + API + "/managedclusters"))
+        .header("Authorization", "Bearer " + home.adminToken()).GET()).join();
+    double listMillis = (System.nanoTime() - oneList) / 1e6;
+
+    System.out.printf("%n| phase | requests | per second | p50 ms | p99 ms |%n|---|---|---|---|---|%n");
+    for (Phase phase : List.of(registrations, firstReports, unchanged)) {
+      System.out.println(phase.row());
+    }
+    System.out.printf("%nall %d clusters listed by the directory %.1f s after the last report; one full list: %.0f ms%n",
+        listed, listedAfter, listMillis);
+  }
+
+  private void warmUp() {
+    phase("warm-up", 200, i -> post(API + "/clusterregistrationrequests", home.bootstrapToken(),
+        registration(UUID.randomUUID().toString())));
+  }
+
+  private record Phase(String name, int requests, double seconds, long[] latencies) {
+    String row() {
+      return String.format("| %s | %d | %.0f | %.1f | %.1f |", name, requests, requests / seconds,
+          percentile(0.50), percentile(0.99));
+    }
+
+    double percentile(double p) {
+      return latencies[(int) Math.min(latencies.length - 1, Math.floor(p * latencies.length))] / 1e6;
+    }
+  }
+
+  /** Runs `count` requests with at most `concurrency` in flight. */
+  private Phase phase(String name, int count, IntFunction<CompletableFuture<?>> request) {
+    Semaphore inFlight = new Semaphore(concurrency);
+    long[] latencies = new long[count];
+    AtomicInteger failures = new AtomicInteger();
+    List<CompletableFuture<?>> all = new ArrayList<>(count);
+    long start = System.nanoTime();
+    for (int i = 0; i < count; i++) {
+      inFlight.acquireUninterruptibly();
+      int index = i;
+      long sent = System.nanoTime();
+      all.add(request.apply(i).whenComplete((ok, failure) -> {
+        latencies[index] = System.nanoTime() - sent;
+        if (failure != null) {
+          failures.incrementAndGet();
+        }
+        inFlight.release();
+      }));
+    }
+    CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).exceptionally(f -> null).join();
+    double seconds = (System.nanoTime() - start) / 1e9;
+    if (failures.get() > 0) {
+      throw new IllegalStateException(name + ": " + failures.get() + " of " + count + " requests failed");
+    }
+    Arrays.sort(latencies);
+    return new Phase(name, count, seconds, latencies);
+  }
+
+  private CompletableFuture<JsonNode> report(JsonNode crr, String version) {
+    ObjectNode body = Json.MAPPER.createObjectNode();
+    body.put("apiVersion", "clusters.clusternet.io/v1beta1").put("kind", "ManagedCluster");
+    body.putObject("metadata").put("name", crr.at("/status/managedClusterName").asText());
+    ObjectNode status = body.putObject("status");
+    status.put("k8sVersion", version).put("healthz", true).put("livez", true).put("readyz", true)
+        .put("heartbeatFrequencySeconds", 180);
+    status.putObject("nodeStatistics").put("readyNodes", 3);
+    String path = API + "/namespaces/" + crr.at("/status/dedicatedNamespace").asText() + "/managedclusters/"
+        + crr.at("/status/managedClusterName").asText() + "/status";
+    return send(HttpRequest.newBuilder(URI.create(base + path))
+        .header("Authorization", "Bearer " + crr.at("/status/token").asText())
+        .header("Content-Type", "application/json")
+        .PUT(HttpRequest.BodyPublishers.ofByteArray(Json.write(body))));
+  }
+
+  private CompletableFuture<JsonNode> post(String path, String token, ObjectNode body) {
+    return send(HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + token)
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(Json.write(body))));
+  }
+
+  private CompletableFuture<JsonNode> send(HttpRequest.Builder request) {
+    return http.sendAsync(request.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofByteArray())
+        .thenApply(response -> {
+          if (response.statusCode() >= 300) {
+            throw new IllegalStateException("HTTP " + response.statusCode() + ": " + new String(response.body()));
+          }
+          try {
+            return Json.MAPPER.readTree(response.body());
+          } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+          }
+        });
+  }
+
+  private static ObjectNode registration(String clusterId) {
+    ObjectNode crr = Json.MAPPER.createObjectNode();
+    crr.put("apiVersion", "clusters.clusternet.io/v1beta1").put("kind", "ClusterRegistrationRequest");
+    crr.putObject("metadata").put("name", "clusternet-" + clusterId);
+    crr.putObject("spec").put("clusterId", clusterId).put("clusterType", "EdgeCluster").put("syncMode", "Pull");
+    return crr;
+  }
+
+  private static Map<String, String> parse(String[] args) {
+    Map<String, String> options = new java.util.HashMap<>();
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      if (!args[i].startsWith("--")) {
+        throw new IllegalArgumentException("expected --name value pairs, got " + args[i]);
+      }
+      options.put(args[i].substring(2), args[i + 1]);
+    }
+    return options;
+  }
+}
