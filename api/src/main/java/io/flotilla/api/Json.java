@@ -23,13 +23,23 @@ public final class Json {
 
   /** Parses a request body; malformed JSON is a 400 that says where. */
   public static JsonNode parse(byte[] body) {
+    return parse(body, false);
+  }
+
+  /** Parses a JSON patch (RFC 6902) body: an array of operations. */
+  public static JsonNode parsePatch(byte[] body) {
+    return parse(body, true);
+  }
+
+  private static JsonNode parse(byte[] body, boolean array) {
+    String expected = array ? "a JSON array" : "a JSON object";
     if (body.length == 0) {
-      throw StatusException.badRequest("request body is empty; expected a JSON object");
+      throw StatusException.badRequest("request body is empty; expected " + expected);
     }
     try {
       JsonNode node = MAPPER.readTree(body);
-      if (node == null || !node.isObject()) {
-        throw StatusException.badRequest("request body must be a JSON object");
+      if (node == null || (array ? !node.isArray() : !node.isObject())) {
+        throw StatusException.badRequest("request body must be " + expected);
       }
       return node;
     } catch (JsonProcessingException e) {

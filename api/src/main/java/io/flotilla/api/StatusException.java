@@ -29,6 +29,11 @@ public final class StatusException extends RuntimeException {
         new Status.Details(name, null, kind, causes)));
   }
 
+  /** A request kube cannot apply, such as a JSON patch whose operation fails. */
+  public static StatusException unprocessable(String message) {
+    return new StatusException(Status.failure(422, "UnprocessableEntity", message, null));
+  }
+
   public static StatusException unauthorized() {
     return new StatusException(Status.failure(401, "Unauthorized", "Unauthorized", null));
   }
@@ -39,7 +44,13 @@ public final class StatusException extends RuntimeException {
 
   public static StatusException notFound(ResourceType type, String name) {
     return new StatusException(Status.failure(404, "NotFound",
-        type.plural() + "." + type.group() + " \"" + name + "\" not found",
+        resource(type) + " \"" + name + "\" not found",
+        new Status.Details(name, type.group(), type.plural(), null)));
+  }
+
+  public static StatusException alreadyExists(ResourceType type, String name) {
+    return new StatusException(Status.failure(409, "AlreadyExists",
+        resource(type) + " \"" + name + "\" already exists",
         new Status.Details(name, type.group(), type.plural(), null)));
   }
 
@@ -49,8 +60,13 @@ public final class StatusException extends RuntimeException {
 
   public static StatusException conflict(ResourceType type, String name, String message) {
     return new StatusException(Status.failure(409, "Conflict",
-        "Operation cannot be fulfilled on " + type.plural() + "." + type.group() + " \"" + name + "\": " + message,
+        "Operation cannot be fulfilled on " + resource(type) + " \"" + name + "\": " + message,
         new Status.Details(name, type.group(), type.plural(), null)));
+  }
+
+  /** As kube names a resource in messages: `deployments.apps`, or just `services` in the core group. */
+  private static String resource(ResourceType type) {
+    return type.group().isEmpty() ? type.plural() : type.plural() + "." + type.group();
   }
 
   public static StatusException methodNotAllowed(String message) {

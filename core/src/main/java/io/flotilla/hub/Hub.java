@@ -24,10 +24,13 @@ import io.flotilla.hub.http.ClusterRegistrationRequestHandler;
 import io.flotilla.hub.http.HealthRoutes;
 import io.flotilla.hub.http.HubRoutes;
 import io.flotilla.hub.http.ManagedClusterHandler;
+import io.flotilla.hub.http.ObjectApi;
+import io.flotilla.hub.http.ResourceHandler;
 import io.flotilla.hub.http.ResourceRoutes;
 import io.flotilla.hub.security.HubHome;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -81,9 +84,12 @@ public final class Hub implements AutoCloseable {
       ClusterWakeUp.init(system, hub.getInt("wake-up-per-second"));
 
       Authenticator authenticator = new Authenticator(system, home.adminToken(), home.bootstrapToken(), askTimeout);
-      ResourceRoutes resources = new ResourceRoutes(
-          List.of(new ClusterRegistrationRequestHandler(clusters), new ManagedClusterHandler(clusters, directory)),
-          authenticator, hub.getBytes("max-request-bytes"), hub.getDuration("request-body-timeout").toMillis());
+      List<ResourceHandler> handlers = new ArrayList<>(
+          List.of(new ClusterRegistrationRequestHandler(clusters), new ManagedClusterHandler(clusters, directory)));
+      handlers.addAll(ObjectApi.start(system, session, keyspace, config.getBoolean("flotilla.cassandra.schema-autocreate"),
+          home.tokenCipher(), askTimeout));
+      ResourceRoutes resources = new ResourceRoutes(handlers, authenticator, hub.getBytes("max-request-bytes"),
+          hub.getDuration("request-body-timeout").toMillis());
       HealthRoutes health = new HealthRoutes(() -> readiness(cluster, session), version());
       ServerBinding binding = Http.get(system)
           .newServerAt(hub.getString("bind-address"), hub.getInt("port"))

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The hub on an external Cassandra whose schema came from deploy/cql/schema.cql, with every
- * auto-create off (production mode): registration, status and the directory all work, so the
+ * auto-create off (production mode): registration, status, the directory and stored objects all work, so the
  * shipped schema is the one the hub needs.
  */
 class ProductionSchemaHubTest {
@@ -48,6 +48,16 @@ class ProductionSchemaHubTest {
       TestProbe.create(hub.system()).awaitAssert(Duration.ofSeconds(30), Duration.ofMillis(250), () -> {
         HubClient.Reply list = client.get("/apis/clusters.clusternet.io/v1beta1/managedclusters", hubHome.adminToken());
         assertEquals("v1.31.1", list.json().at("/items/0/status/k8sVersion").asText(), list.body());
+        return null;
+      });
+      // stored objects and their list index
+      String configMaps = "/api/v1/namespaces/default/configmaps";
+      HubClient.Reply created = client.post(configMaps, hubHome.adminToken(),
+          "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"settings\"}}");
+      assertEquals(201, created.code(), created.body());
+      TestProbe.create(hub.system()).awaitAssert(Duration.ofSeconds(30), Duration.ofMillis(250), () -> {
+        HubClient.Reply list = client.get(configMaps, hubHome.adminToken());
+        assertEquals("settings", list.json().at("/items/0/metadata/name").asText(), list.body());
         return null;
       });
     }

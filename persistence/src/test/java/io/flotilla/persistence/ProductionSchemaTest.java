@@ -44,7 +44,7 @@ class ProductionSchemaTest {
 
     static final List<String> TABLES = List.of("messages", "tag_views", "tag_write_progress", "tag_scanning",
             "metadata", "all_persistence_ids", "snapshots", "offset_store", "projection_management",
-            "managed_clusters");
+            "managed_clusters", "objects", "object_namespaces");
 
     private static CqlSession session;
     private static String keyspace;

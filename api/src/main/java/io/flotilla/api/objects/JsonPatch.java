@@ -1,4 +1,4 @@
-package io.flotilla.k8s.sandbox;
+package io.flotilla.api.objects;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -7,13 +7,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** JSON patch (RFC 6902): add, remove, replace, move, copy and test on JSON pointers (RFC 6901). */
-final class JsonPatch {
+public final class JsonPatch {
 
   private JsonPatch() {
   }
 
   /** Applies {@code patch} (an array of operations) to a copy of {@code document}; IllegalArgumentException on failure. */
-  static JsonNode apply(JsonNode document, JsonNode patch) {
+  public static JsonNode apply(JsonNode document, JsonNode patch) {
     if (!patch.isArray()) {
       throw new IllegalArgumentException("a JSON patch must be an array of operations");
     }

@@ -1,16 +1,16 @@
-package io.flotilla.k8s.sandbox;
+package io.flotilla.api.objects;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** JSON merge patch (RFC 7386): objects merge recursively, null deletes, everything else replaces. */
-final class MergePatch {
+public final class MergePatch {
 
   private MergePatch() {
   }
 
-  static JsonNode apply(JsonNode target, JsonNode patch) {
+  public static JsonNode apply(JsonNode target, JsonNode patch) {
     if (!patch.isObject()) {
       return patch.deepCopy();
     }

@@ -1,4 +1,4 @@
-package io.flotilla.k8s.sandbox;
+package io.flotilla.api.objects;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -11,12 +11,12 @@ import java.util.regex.Pattern;
  * A label selector ({@code a=b,c!=d,e in (x,y),f notin (z),g,!h}) or a field selector ({@code a=b,c!=d}),
  * with kube's semantics: {@code !=} and {@code notin} also match objects that lack the key.
  */
-final class Selector {
+public final class Selector {
 
-  enum Operator { EQUALS, NOT_EQUALS, IN, NOT_IN, EXISTS, DOES_NOT_EXIST }
+  public enum Operator { EQUALS, NOT_EQUALS, IN, NOT_IN, EXISTS, DOES_NOT_EXIST }
 
-  record Requirement(String key, Operator operator, Set<String> values) {
-    boolean matches(String actual) {
+  public record Requirement(String key, Operator operator, Set<String> values) {
+    public boolean matches(String actual) {
       return switch (operator) {
         case EQUALS, IN -> actual != null && values.contains(actual);
         case NOT_EQUALS, NOT_IN -> actual == null || !values.contains(actual);
@@ -39,21 +39,21 @@ final class Selector {
     this.requirements = List.copyOf(requirements);
   }
 
-  List<Requirement> requirements() {
+  public List<Requirement> requirements() {
     return requirements;
   }
 
-  boolean isEmpty() {
+  public boolean isEmpty() {
     return requirements.isEmpty();
   }
 
   /** {@code lookup} answers a key's value, or null when the object lacks it. */
-  boolean matches(Function<String, String> lookup) {
+  public boolean matches(Function<String, String> lookup) {
     return requirements.stream().allMatch(r -> r.matches(lookup.apply(r.key())));
   }
 
   /** Parses a label selector; throws IllegalArgumentException with kube-like wording when malformed. */
-  static Selector parseLabels(String text) {
+  public static Selector parseLabels(String text) {
     if (text == null || text.isBlank()) {
       return EVERYTHING;
     }
@@ -69,7 +69,7 @@ final class Selector {
   }
 
   /** Parses a field selector: only equality terms, values taken verbatim. */
-  static Selector parseFields(String text) {
+  public static Selector parseFields(String text) {
     if (text == null || text.isBlank()) {
       return EVERYTHING;
     }

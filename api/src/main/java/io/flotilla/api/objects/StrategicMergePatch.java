@@ -1,4 +1,4 @@
-package io.flotilla.k8s.sandbox;
+package io.flotilla.api.objects;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -19,7 +19,7 @@ import java.util.Set;
  * {@code $patch: replace|delete}, {@code $retainKeys}, {@code $deleteFromPrimitiveList/<f>} and
  * {@code $setElementOrder/<f>} (elements it names come first in that order, the others keep theirs after).
  */
-final class StrategicMergePatch {
+public final class StrategicMergePatch {
 
   /** List field name to its merge key; {@code ports} is keyed by containerPort in containers, port in services. */
   private static final Map<String, List<String>> MERGE_KEYS = Map.ofEntries(
@@ -53,7 +53,7 @@ final class StrategicMergePatch {
   }
 
   /** Applies {@code patch} to a copy of {@code original}; IllegalArgumentException when the patch is malformed. */
-  static ObjectNode apply(ObjectNode original, ObjectNode patch) {
+  public static ObjectNode apply(ObjectNode original, ObjectNode patch) {
     ObjectNode result = mergeMap(original.deepCopy(), patch);
     if (result == null) {
       throw new IllegalArgumentException("a patch cannot delete the whole object");

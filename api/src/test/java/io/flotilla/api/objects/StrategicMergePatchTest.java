@@ -1,4 +1,4 @@
-package io.flotilla.k8s.sandbox;
+package io.flotilla.api.objects;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -3,6 +3,7 @@ package io.flotilla.hub.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.flotilla.api.ResourceType;
 import io.flotilla.api.StatusException;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -16,9 +17,21 @@ public interface ResourceHandler {
 
   /**
    * A request after routing: namespace is null for cluster-scoped kinds and all-namespace lists;
-   * body is the parsed JSON of a write (for PATCH, the patch document).
+   * body is the parsed JSON of a write (for PATCH, the patch document; for DELETE, the
+   * DeleteOptions if any); mediaType is the body's (PATCH says its patch type with it); query
+   * holds the query parameters (dryRun, labelSelector, limit, ...).
    */
-  record Request(Principal principal, String namespace, String name, String subresource, JsonNode body) {}
+  record Request(Principal principal, String namespace, String name, String subresource, JsonNode body,
+      String mediaType, Map<String, String> query) {
+    public String param(String name) {
+      return query.get(name);
+    }
+
+    /** dryRun=All: validate and answer, persist nothing. */
+    public boolean dryRun() {
+      return "All".equals(query.get("dryRun"));
+    }
+  }
 
   /** What to answer: an HTTP code and the object to send as JSON. */
   record Response(int code, Object body) {
@@ -45,6 +58,15 @@ public interface ResourceHandler {
 
   default CompletionStage<Response> update(Request request) {
     return unsupported("update");
+  }
+
+  /** PATCH of any type ({@link ResourceRoutes#PATCH_TYPES}); kinds that take only merge patches implement {@link #mergePatch}. */
+  default CompletionStage<Response> patch(Request request) {
+    if (!ResourceRoutes.MERGE_PATCH.equals(request.mediaType())) {
+      return CompletableFuture.failedFuture(StatusException.unsupportedMediaType("the body of the request was in an"
+          + " unknown format - accepted media types include: " + ResourceRoutes.MERGE_PATCH));
+    }
+    return mergePatch(request);
   }
 
   /** PATCH with a JSON merge patch (RFC 7386). */

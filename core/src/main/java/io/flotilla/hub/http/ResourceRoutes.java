@@ -24,12 +24,20 @@ import java.util.concurrent.CompletionStage;
 import java.util.stream.Collectors;
 
 /**
- * The generic Kubernetes-style resource layer under /apis: discovery documents, paths
+ * The generic Kubernetes-style resource layer under /apis (and the core group under /api/v1,
+ * Clusternet's shadow API under /apis/shadow/v1alpha1): discovery documents, paths
  * (cluster-scoped, namespaced, all-namespace lists, subresources), bearer authentication,
  * size-capped JSON bodies whose apiVersion/kind must match the path, and Status errors.
  */
 public final class ResourceRoutes extends AllDirectives {
-  private static final String MERGE_PATCH = "application/merge-patch+json";
+  static final String MERGE_PATCH = "application/merge-patch+json";
+  static final String JSON_PATCH = "application/json-patch+json";
+  static final String STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json";
+  static final List<String> PATCH_TYPES = List.of(JSON_PATCH, MERGE_PATCH, STRATEGIC_MERGE_PATCH);
+  /** The core group ("" in types) is served under /api/v1, every other group under /apis. */
+  private static final String CORE = "v1";
+  private static final String SHADOW = "shadow/v1alpha1";
+  private static final List<String> SHADOWED = List.of(CORE, "apps/v1");
   private final Map<String, Map<String, ResourceHandler>> handlersByGroupVersion = new LinkedHashMap<>();
   private final Authenticator authenticator;
   private final long maxBodyBytes;
@@ -41,6 +49,13 @@ public final class ResourceRoutes extends AllDirectives {
       handlersByGroupVersion.computeIfAbsent(handler.type().groupVersion(), gv -> new LinkedHashMap<>())
           .put(handler.type().plural(), handler);
     }
+    // Clusternet's shadow API (`kubectl clusternet apply`) serves the feed kinds under one group; on
+    // this hub every feed at its usual path is already a template, so it is another path to the same objects
+    Map<String, ResourceHandler> shadow = new LinkedHashMap<>();
+    SHADOWED.forEach(gv -> shadow.putAll(handlersByGroupVersion.getOrDefault(gv, Map.of())));
+    if (!shadow.isEmpty()) {
+      handlersByGroupVersion.put(SHADOW, shadow);
+    }
     this.authenticator = authenticator;
     this.maxBodyBytes = maxBodyBytes;
     this.bodyTimeoutMillis = bodyTimeoutMillis;
@@ -51,12 +66,10 @@ public final class ResourceRoutes extends AllDirectives {
         pathPrefix("apis", () -> extractUnmatchedPath(path -> extractRequest(request ->
             extractMaterializer(materializer -> completeWithFuture(
                 HttpResponses.recover(() -> dispatch(segments(path), request, materializer))))))),
+        pathPrefix("api", () -> extractUnmatchedPath(path -> extractRequest(request ->
+            extractMaterializer(materializer -> completeWithFuture(
+                HttpResponses.recover(() -> dispatchCore(segments(path), request, materializer))))))),
         get(() -> concat(
-            // the core group: no kinds of it are served yet, but clients ask
-            path("api", () -> complete(HttpResponses.json(200, Map.of("kind", "APIVersions", "versions", List.of("v1"),
-                "serverAddressByClientCIDRs", List.of())))),
-            path(PathMatchers.segment("api").slash("v1"), () -> complete(HttpResponses.json(200,
-                Map.of("kind", "APIResourceList", "groupVersion", "v1", "resources", List.of())))),
             // kubectl apply validates against OpenAPI; an empty v2 document is accepted (DESIGN.md, kubectl.md)
             path(PathMatchers.segment("openapi").slash("v2"), () -> complete(
                 HttpResponse.create().withEntity(OPENAPI_V2, new byte[0]))))));
@@ -65,6 +78,7 @@ public final class ResourceRoutes extends AllDirectives {
   private static final ContentType OPENAPI_V2 = ContentTypes.create(
       MediaTypes.customBinary("application", "com.github.proto-openapi.spec.v2.v1.0+protobuf", false));
 
+  /** /apis/... : the group list, a group version's resources, or a resource request. */
   private CompletionStage<HttpResponse> dispatch(List<String> segments, HttpRequest request, Materializer materializer) {
     String method = request.method().value();
     if (segments.isEmpty()) {
@@ -73,21 +87,40 @@ public final class ResourceRoutes extends AllDirectives {
     if (segments.size() == 1) {
       throw StatusException.notFound("the server could not find the requested resource");
     }
-    String groupVersion = segments.get(0) + "/" + segments.get(1);
-    Map<String, ResourceHandler> handlers = handlersByGroupVersion.get(groupVersion);
-    if (handlers == null) {
+    return resources(segments.get(0) + "/" + segments.get(1), segments.subList(2, segments.size()), request,
+        materializer);
+  }
+
+  /** /api/... : the core group's versions, v1's resources, or a resource request. */
+  private CompletionStage<HttpResponse> dispatchCore(List<String> segments, HttpRequest request,
+      Materializer materializer) {
+    if (segments.isEmpty()) {
+      return get(request.method().value(), () -> Map.of("kind", "APIVersions", "versions", List.of(CORE),
+          "serverAddressByClientCIDRs", List.of()));
+    }
+    if (!segments.get(0).equals(CORE)) {
+      throw StatusException.notFound("the server could not find the requested resource");
+    }
+    return resources(CORE, segments.subList(1, segments.size()), request, materializer);
+  }
+
+  private CompletionStage<HttpResponse> resources(String groupVersion, List<String> path, HttpRequest request,
+      Materializer materializer) {
+    String method = request.method().value();
+    Map<String, ResourceHandler> handlers = handlersByGroupVersion.getOrDefault(groupVersion, Map.of());
+    if (handlers.isEmpty() && !groupVersion.equals(CORE)) {
       throw StatusException.notFound("the server could not find the requested resource (group version "
           + groupVersion + ")");
     }
-    if (segments.size() == 2) {
+    if (path.isEmpty()) {
       return get(method, () -> resourceList(groupVersion, handlers.values()));
     }
-    Target target = target(segments.subList(2, segments.size()), handlers);
+    Target target = target(path, handlers);
     boolean table = method.equals("GET") && Tables.wanted(request.getHeader("Accept").map(h -> h.value()).orElse(null));
     return authenticator.authenticate(request.getHeader("Authorization").map(h -> h.value()).orElse(null))
         .thenCompose(principal -> body(method, request, materializer).thenCompose(body ->
             invoke(method, target, new ResourceHandler.Request(principal, target.namespace(), target.name(),
-                target.subresource(), body))))
+                target.subresource(), body, mediaType(request), request.getUri().query().toMap()))))
         .thenApply(response -> HttpResponses.json(response.code(),
             table ? Tables.of(target.handler().type(), response.body()) : response.body()));
   }
@@ -95,7 +128,10 @@ public final class ResourceRoutes extends AllDirectives {
   private record Target(ResourceHandler handler, String namespace, String name, String subresource) {}
 
   private static Target target(List<String> path, Map<String, ResourceHandler> handlers) {
-    boolean namespacedPath = path.size() >= 3 && path.get(0).equals("namespaces");
+    // /api/v1/namespaces/<name>/status is a Namespace's own subresource, not a kind in that namespace
+    boolean namespaceSubresource = path.size() == 3 && handlers.containsKey("namespaces")
+        && handlers.get("namespaces").type().subresources().contains(path.get(2));
+    boolean namespacedPath = path.size() >= 3 && path.get(0).equals("namespaces") && !namespaceSubresource;
     List<String> rest = namespacedPath ? path.subList(2, path.size()) : path;
     ResourceHandler handler = handlers.get(rest.get(0));
     // a namespaced kind is reachable without a namespace only as an all-namespace list
@@ -120,7 +156,7 @@ public final class ResourceRoutes extends AllDirectives {
       case "POST" -> named ? notAllowed(method) : handler.create(request);
       case "PUT" -> named ? handler.update(request) : notAllowed(method);
       case "DELETE" -> named ? handler.delete(request) : notAllowed(method);
-      case "PATCH" -> named ? handler.mergePatch(request) : notAllowed(method);
+      case "PATCH" -> named ? handler.patch(request) : notAllowed(method);
       default -> notAllowed(method);
     };
   }
@@ -130,16 +166,24 @@ public final class ResourceRoutes extends AllDirectives {
         "the server does not allow this method on the requested resource (" + method + ")"));
   }
 
-  /** The JSON body of a write, parsed under the size cap; null for reads. */
+  private static String mediaType(HttpRequest request) {
+    return request.entity().getContentType().mediaType().toString();
+  }
+
+  /** The JSON body of a write (for DELETE: DeleteOptions, if sent), parsed under the size cap; else null. */
   private CompletionStage<JsonNode> body(String method, HttpRequest request, Materializer materializer) {
-    if (!method.equals("POST") && !method.equals("PUT") && !method.equals("PATCH")) {
+    boolean optional = method.equals("DELETE");
+    if (!method.equals("POST") && !method.equals("PUT") && !method.equals("PATCH") && !optional) {
       return CompletableFuture.completedFuture(null);
     }
-    String mediaType = request.entity().getContentType().mediaType().toString();
-    String accepted = method.equals("PATCH") ? MERGE_PATCH : "application/json";
-    if (!mediaType.equals(accepted)) {
+    if (optional && request.entity().isKnownEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    String mediaType = mediaType(request);
+    List<String> accepted = method.equals("PATCH") ? PATCH_TYPES : List.of("application/json");
+    if (!accepted.contains(mediaType)) {
       throw StatusException.unsupportedMediaType("the body of the request was in an unknown format - accepted"
-          + " media types include: " + accepted + " (got " + mediaType + ")");
+          + " media types include: " + String.join(", ", accepted) + " (got " + mediaType + ")");
     }
     Optional<Long> declared = request.entity().getContentLengthOption().isPresent()
         ? Optional.of(request.entity().getContentLengthOption().getAsLong()) : Optional.empty();
@@ -147,7 +191,8 @@ public final class ResourceRoutes extends AllDirectives {
       throw StatusException.tooLarge(maxBodyBytes);
     }
     return request.entity().withSizeLimit(maxBodyBytes).toStrict(bodyTimeoutMillis, materializer)
-        .thenApply(strict -> Json.parse(strict.getData().toArray()));
+        .thenApply(strict -> mediaType.equals(JSON_PATCH)
+            ? Json.parsePatch(strict.getData().toArray()) : Json.parse(strict.getData().toArray()));
   }
 
   private static CompletionStage<HttpResponse> get(String method, java.util.function.Supplier<Object> document) {
@@ -159,7 +204,7 @@ public final class ResourceRoutes extends AllDirectives {
 
   private Object groupList() {
     Map<String, List<String>> versionsByGroup = new LinkedHashMap<>();
-    handlersByGroupVersion.keySet().forEach(gv -> {
+    handlersByGroupVersion.keySet().stream().filter(gv -> !gv.equals(CORE)).forEach(gv -> {
       String[] parts = gv.split("/");
       versionsByGroup.computeIfAbsent(parts[0], g -> new ArrayList<>()).add(parts[1]);
     });
@@ -175,8 +220,16 @@ public final class ResourceRoutes extends AllDirectives {
     List<Object> resources = new ArrayList<>();
     for (ResourceHandler handler : handlers) {
       ResourceType t = handler.type();
-      resources.add(Map.of("name", t.plural(), "singularName", t.singular(), "namespaced", t.namespaced(),
-          "kind", t.kind(), "verbs", t.verbs(), "shortNames", t.shortNames()));
+      Map<String, Object> resource = new LinkedHashMap<>(Map.of("name", t.plural(), "singularName", t.singular(),
+          "namespaced", t.namespaced(), "kind", t.kind(), "verbs", t.verbs()));
+      if (t.groupVersion().equals(groupVersion)) {
+        resource.put("shortNames", t.shortNames());
+      } else {
+        // a shadow entry: the kind's own group and version, and no short names to compete with the original's
+        resource.put("group", t.group());
+        resource.put("version", t.version());
+      }
+      resources.add(resource);
       for (String sub : t.subresources()) {
         resources.add(Map.of("name", t.plural() + "/" + sub, "singularName", "", "namespaced", t.namespaced(),
             "kind", t.kind(), "verbs", List.of("get", "update")));

@@ -1,6 +1,7 @@
 package io.flotilla.k8s.sandbox;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.flotilla.api.objects.Selector;
 
 /** Which objects of one type a list, watch or delete-collection addresses. */
 record Filter(ResourceType type, String namespace, Selector labels, Selector fields) {
