@@ -28,6 +28,9 @@ import io.flotilla.hub.http.ObjectApi;
 import io.flotilla.hub.http.ResourceHandler;
 import io.flotilla.hub.http.ResourceRoutes;
 import io.flotilla.hub.security.HubHome;
+import io.flotilla.hub.tunnel.TunnelConnection;
+import io.flotilla.hub.tunnel.TunnelRoutes;
+import io.flotilla.tunnel.TunnelSettings;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,6 +38,8 @@ import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,15 +54,23 @@ public final class Hub implements AutoCloseable {
 
   private final ActorSystem<Void> system;
   private final ServerBinding binding;
+  private final ScheduledExecutorService tunnelTimers;
 
-  private Hub(ActorSystem<Void> system, ServerBinding binding) {
+  private Hub(ActorSystem<Void> system, ServerBinding binding, ScheduledExecutorService tunnelTimers) {
     this.system = system;
     this.binding = binding;
+    this.tunnelTimers = tunnelTimers;
   }
 
   /** Starts a node; `config` must be complete (see HubMain for how it is layered). */
   public static Hub start(Config config, HubHome home) throws Exception {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "flotilla", config);
+    // the tunnels' keepalive timers: one thread for all of this node's agents
+    ScheduledExecutorService tunnelTimers = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread thread = new Thread(r, "flotilla-tunnel-timers");
+      thread.setDaemon(true);
+      return thread;
+    });
     try {
       Cluster cluster = Cluster.get(system);
       if (config.getBoolean("flotilla.hub.cluster-bootstrap")) {
@@ -90,15 +103,20 @@ public final class Hub implements AutoCloseable {
           home.tokenCipher(), askTimeout));
       ResourceRoutes resources = new ResourceRoutes(handlers, authenticator, hub.getBytes("max-request-bytes"),
           hub.getDuration("request-body-timeout").toMillis());
+      Config tunnel = hub.getConfig("tunnel");
+      TunnelRoutes tunnels = new TunnelRoutes(system, clusters, authenticator, new TunnelConnection.Settings(
+          TunnelSettings.DEFAULT.withPing(tunnel.getDuration("ping-interval"), tunnel.getDuration("ping-timeout")),
+          tunnel.getDuration("register-interval"), tunnelTimers), tunnel.getDuration("response-timeout"));
       HealthRoutes health = new HealthRoutes(() -> readiness(cluster, session), version());
       ServerBinding binding = Http.get(system)
           .newServerAt(hub.getString("bind-address"), hub.getInt("port"))
           .enableHttps(ConnectionContext.httpsServer(home.serverSslContext()))
-          .bind(new HubRoutes(health, resources).route())
+          .bind(new HubRoutes(health, tunnels, resources).route())
           .toCompletableFuture().get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
       log.info("hub API listening on https://{}", binding.localAddress());
-      return new Hub(system, binding);
+      return new Hub(system, binding, tunnelTimers);
     } catch (Exception | Error e) {
+      tunnelTimers.shutdownNow();
       system.terminate();
       throw e;
     }
@@ -117,6 +135,7 @@ public final class Hub implements AutoCloseable {
     binding.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
     system.terminate();
     system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    tunnelTimers.shutdownNow();
   }
 
   private static void createSchema(ActorSystem<?> system, CassandraSession session, String keyspace,

@@ -26,6 +26,7 @@ import io.flotilla.api.Taint;
 import io.flotilla.api.Times;
 import io.flotilla.hub.security.Secrets;
 import io.flotilla.hub.security.TokenCipher;
+import io.flotilla.hub.tunnel.TunnelConnection;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -92,6 +93,18 @@ public final class ManagedClusterEntity
   /** Starts the entity after a hub restart, so its health timer runs even if its agent never reports. */
   public record WakeUp() implements Command {}
 
+  /**
+   * The agent's tunnel connected (or re-registers on a timer). A different connection than the
+   * current one supersedes it: the old one is told to close.
+   */
+  public record TunnelOpened(ActorRef<TunnelConnection.Command> connection) implements Command {}
+
+  /** Which connection serves this cluster: {@link TunnelFound}, Unavailable or NotFound. */
+  public record GetTunnel(ActorRef<Reply> replyTo) implements Command {}
+
+  /** The connection's tunnel closed (told by the connection; also what watching it yields). */
+  public record TunnelClosed(ActorRef<TunnelConnection.Command> connection) implements Command {}
+
   /** The health timer fired: no report within 3 heartbeats (internal). */
   record HeartbeatOverdue() implements Command {}
 
@@ -108,6 +121,8 @@ public final class ManagedClusterEntity
   public record RequestFound(ClusterRegistrationRequest request) implements Reply {}
 
   public record Authenticated(boolean valid) implements Reply {}
+
+  public record TunnelFound(ActorRef<TunnelConnection.Command> connection) implements Reply {}
 
   public record NotFound(String clusterId) implements Reply {}
 
@@ -210,6 +225,13 @@ public final class ManagedClusterEntity
   private final SecureRandom random = new SecureRandom();
   /** The newest report time; persisted only per the heartbeat policy (DESIGN.md). */
   private Instant lastObserved;
+  /**
+   * The live tunnel, if any, and when it last connected or dropped. Not persisted: a connection
+   * lives only as long as the node holding it, and flapping networks would write events; the view
+   * (status.useSocket, condition Connected) is derived from these at read time.
+   */
+  private ActorRef<TunnelConnection.Command> connection;
+  private Instant connectionChangedAt;
   /** A registration waiting for its namespace claim; commands meanwhile are stashed. */
   private PendingRegistration pending;
 
@@ -273,6 +295,18 @@ public final class ManagedClusterEntity
         .onCommand(UpdateLabels.class, this::onUpdateLabels)
         .onCommand(WakeUp.class, (state, cmd) -> Effect().none())
         .onCommand(HeartbeatOverdue.class, this::onHeartbeatOverdue)
+        .onCommand(TunnelOpened.class, this::onTunnelOpened)
+        .onCommand(TunnelClosed.class, (state, cmd) -> {
+          if (cmd.connection().equals(connection)) {
+            connection = null;
+            connectionChangedAt = deps.clock().instant();
+          }
+          return Effect().none();
+        })
+        .onCommand(GetTunnel.class, (state, cmd) -> Effect().reply(cmd.replyTo(),
+            !state.active() ? new NotFound(clusterId)
+                : connection == null ? new Unavailable("cluster " + clusterId + " is not connected to the hub")
+                : new TunnelFound(connection)))
         .build();
   }
 
@@ -309,6 +343,24 @@ public final class ManagedClusterEntity
     Registered reg = state.registration();
     return Effect().persist(new HealthUnknown(clusterId, reg.namespace(), reg.clusterName(),
         new Health(reason, Times.format(deps.clock().instant()))));
+  }
+
+  private Effect<Event, State> onTunnelOpened(State state, TunnelOpened cmd) {
+    if (cmd.connection().equals(connection)) {
+      return Effect().none();
+    }
+    if (!state.active()) {
+      cmd.connection().tell(new TunnelConnection.Supersede("cluster " + clusterId + " is not registered"));
+      return Effect().none();
+    }
+    if (connection != null) {
+      context.unwatch(connection);
+      connection.tell(new TunnelConnection.Supersede("superseded by a newer connection of cluster " + clusterId));
+    }
+    connection = cmd.connection();
+    connectionChangedAt = deps.clock().instant();
+    context.watchWith(connection, new TunnelClosed(connection));
+    return Effect().none();
   }
 
   private Effect<Event, State> onUpdateLabels(State state, UpdateLabels cmd) {
@@ -443,6 +495,9 @@ public final class ManagedClusterEntity
     Registered reg = state.registration();
     lastObserved = null;
     timers.cancel(HEALTH_TIMER);
+    if (connection != null) {
+      connection.tell(new TunnelConnection.Supersede("cluster " + clusterId + " was deregistered"));
+    }
     return Effect()
         .persist(new Deregistered(clusterId, reg.namespace(), reg.clusterName(), deps.clock().instant()))
         .thenReply(cmd.replyTo(), s -> last);
@@ -470,8 +525,34 @@ public final class ManagedClusterEntity
     if (status != null && lastObserved != null) {
       status = status.withLastObservedTime(Times.format(lastObserved));
     }
-    return new ClusterFound(withHealth(managedCluster(state.registration(), status, state.revision()),
+    return new ClusterFound(withHealth(managedCluster(state.registration(), withTunnel(status), state.revision()),
         state.health()));
+  }
+
+  /**
+   * status.useSocket and condition Connected from the live tunnel (DESIGN.md "Tunnel protocol");
+   * as reported while this entity has seen no tunnel (an agent with SocketConnection off).
+   */
+  private ClusterStatus withTunnel(ClusterStatus reported) {
+    if (connectionChangedAt == null) {
+      return reported;
+    }
+    ClusterStatus s = reported != null ? reported : ClusterStatus.empty();
+    boolean connected = connection != null;
+    String since = Times.format(connectionChangedAt);
+    Condition condition = connected
+        ? new Condition("Connected", "True", null, since, "TunnelConnected", "The agent's tunnel is connected to the hub.")
+        : new Condition("Connected", "Unknown", null, since, "TunnelDisconnected",
+            "The agent's tunnel is not connected to the hub.");
+    List<Condition> conditions = new ArrayList<>();
+    if (s.conditions() != null) {
+      s.conditions().stream().filter(c -> !"Connected".equals(c.type())).forEach(conditions::add);
+    }
+    conditions.add(condition);
+    return new ClusterStatus(s.lastObservedTime(), s.k8sVersion(), s.agentVersion(), s.platform(), s.apiserverURL(),
+        s.healthz(), s.livez(), s.readyz(), s.appPusher(), connected, s.allocatable(), s.capacity(), s.clusterCIDR(),
+        s.serviceCIDR(), s.nodeStatistics(), s.podStatistics(), s.resourceUsage(), conditions,
+        s.heartbeatFrequencySeconds());
   }
 
   /** The ManagedCluster as an API object; also what the directory projection stores. */

@@ -5,14 +5,17 @@ import akka.http.javadsl.server.MethodRejection;
 import akka.http.javadsl.server.RejectionHandler;
 import akka.http.javadsl.server.Route;
 import io.flotilla.api.StatusException;
+import io.flotilla.hub.tunnel.TunnelRoutes;
 
 /** Every route of the hub, with anything unmatched answered as a Status too. */
 public final class HubRoutes extends AllDirectives {
   private final HealthRoutes health;
+  private final TunnelRoutes tunnels;
   private final ResourceRoutes resources;
 
-  public HubRoutes(HealthRoutes health, ResourceRoutes resources) {
+  public HubRoutes(HealthRoutes health, TunnelRoutes tunnels, ResourceRoutes resources) {
     this.health = health;
+    this.tunnels = tunnels;
     this.resources = resources;
   }
 
@@ -24,6 +27,6 @@ public final class HubRoutes extends AllDirectives {
             StatusException.notFound("the server could not find the requested resource").status())))
         .build()
         .withFallback(RejectionHandler.defaultHandler());
-    return handleRejections(rejections, () -> concat(health.route(), resources.route()));
+    return handleRejections(rejections, () -> concat(health.route(), tunnels.route(), resources.route()));
   }
 }

@@ -14,6 +14,7 @@ import io.flotilla.api.ManagedCluster;
 import io.flotilla.api.ManagedCluster.ClusterStatus;
 import io.flotilla.hub.security.Secrets;
 import io.flotilla.hub.security.TokenCipher;
+import io.flotilla.hub.tunnel.TunnelConnection;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -235,6 +236,35 @@ class ManagedClusterEntityTest {
     assertTrue(same.hasNoEvents());
     assertEquals("a", ((ManagedClusterEntity.ClusterFound) same.reply()).cluster().metadata().labels()
         .get("node.clusternet.io/zone"));
+  }
+
+  /** Tunnel ownership lives in memory: a newer connection supersedes the older, a stopped one is forgotten. */
+  @Test
+  void theNewestTunnelConnectionServesTheClusterAndNothingIsPersisted() {
+    var first = testKit.<TunnelConnection.Command>createTestProbe();
+    var second = testKit.<TunnelConnection.Command>createTestProbe();
+    assertTrue(kit.runCommand(new ManagedClusterEntity.TunnelOpened(first.ref())).hasNoEvents());
+    assertTrue(kit.runCommand(new ManagedClusterEntity.TunnelOpened(second.ref())).hasNoEvents());
+    first.expectMessageClass(TunnelConnection.Supersede.class);
+    assertEquals(new ManagedClusterEntity.TunnelFound(second.ref()),
+        kit.<ManagedClusterEntity.Reply>runCommand(ManagedClusterEntity.GetTunnel::new).reply());
+    ClusterStatus shown = ((ManagedClusterEntity.ClusterFound)
+        kit.<ManagedClusterEntity.Reply>runCommand(ManagedClusterEntity.Get::new).reply()).cluster().status();
+    assertTrue(shown.useSocket());
+    assertEquals("True", shown.conditions().stream().filter(c -> c.type().equals("Connected")).findFirst()
+        .orElseThrow().status());
+
+    second.stop();
+    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
+      var reply = kit.<ManagedClusterEntity.Reply>runCommand(ManagedClusterEntity.GetTunnel::new).reply();
+      assertTrue(((ManagedClusterEntity.Unavailable) reply).message().contains(clusterId));
+      return null;
+    });
+    ClusterStatus dropped = ((ManagedClusterEntity.ClusterFound)
+        kit.<ManagedClusterEntity.Reply>runCommand(ManagedClusterEntity.Get::new).reply()).cluster().status();
+    assertFalse(dropped.useSocket());
+    assertEquals("Unknown", dropped.conditions().stream().filter(c -> c.type().equals("Connected")).findFirst()
+        .orElseThrow().status());
   }
 
   ManagedCluster awaitHealth(String reason) {

@@ -1,5 +1,8 @@
 package io.flotilla.k8s.agent;
 
+import io.flotilla.k8s.tunnel.ChildProxy;
+import io.flotilla.k8s.tunnel.TunnelClient;
+import io.flotilla.tunnel.TunnelSettings;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
 import java.io.IOException;
@@ -10,6 +13,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -20,8 +24,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The long-running agent: finds the cluster ID, registers (or reuses the stored credential),
- * collects the child cluster's status every collect-frequency and reports it every
- * update-frequency, registering again when the hub no longer accepts the credential.
+ * keeps the tunnel to the hub open (feature gate SocketConnection), collects the child cluster's
+ * status every collect-frequency and reports it every update-frequency, registering again when
+ * the hub no longer accepts the credential.
  *
  * <p>{@link #start()} returns at once; {@link #termination()} completes with the exit code: 0 after
  * {@link #close()}, 1 when the hub denied the registration (or the agent failed for good).
@@ -32,11 +37,16 @@ public final class Agent implements AutoCloseable {
   private static final String NAME_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
 
   /**
-   * Waits that are not flags: the registration poll (Clusternet: 5 s, jittered) and the first
-   * retry delay after a failed report (doubling up to the update frequency).
+   * Waits that are not flags: the registration poll (Clusternet: 5 s, jittered), the first
+   * retry delay after a failed report (doubling up to the update frequency), and the first
+   * tunnel redial delay (Clusternet: 5 s; doubling up to 12 times that).
    */
-  public record Timing(Duration registrationPollInterval, Duration retryInitial) {
+  public record Timing(Duration registrationPollInterval, Duration retryInitial, Duration tunnelRedialInitial) {
     public static final Timing DEFAULT = new Timing(Duration.ofSeconds(5), Duration.ofSeconds(1));
+
+    public Timing(Duration registrationPollInterval, Duration retryInitial) {
+      this(registrationPollInterval, retryInitial, Duration.ofSeconds(5));
+    }
   }
 
   private final AgentOptions options;
@@ -54,6 +64,9 @@ public final class Agent implements AutoCloseable {
   private final CompletableFuture<Integer> termination = new CompletableFuture<>();
   private final ScheduledExecutorService collectorThread;
   private final Thread controlThread;
+  private final ApiClient child;
+  private final ExecutorService tunnelWorkers;
+  private final AtomicReference<TunnelClient> tunnel = new AtomicReference<>();
   private volatile boolean closed;
 
   public Agent(AgentOptions options, ApiClient child) {
@@ -75,6 +88,8 @@ public final class Agent implements AutoCloseable {
     this.reporter = new StatusReporter(hub, options.labelsAggregatePrefixes());
     this.collectorThread = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "flotilla-agent-collector"));
     this.controlThread = daemon(this::run, "flotilla-agent");
+    this.child = child;
+    this.tunnelWorkers = Executors.newCachedThreadPool(r -> daemon(r, "flotilla-tunnel-worker"));
   }
 
   public synchronized void start() {
@@ -122,6 +137,11 @@ public final class Agent implements AutoCloseable {
     return clusterName;
   }
 
+  /** The tunnel to the hub, once registered with SocketConnection on. */
+  public Optional<TunnelClient> tunnel() {
+    return Optional.ofNullable(tunnel.get());
+  }
+
   /** The newest collected status, if any. */
   public Optional<StatusCollector.Snapshot> lastCollected() {
     return Optional.ofNullable(collector.latest());
@@ -137,6 +157,11 @@ public final class Agent implements AutoCloseable {
     }
     collectorThread.shutdownNow();
     controlThread.interrupt();
+    TunnelClient client = tunnel.get();
+    if (client != null) {
+      client.close();
+    }
+    tunnelWorkers.shutdownNow();
     try {
       if (controlThread.isAlive()) {
         controlThread.join(TimeUnit.SECONDS.toMillis(10));
@@ -155,6 +180,9 @@ public final class Agent implements AutoCloseable {
       clusterId.set(id);
       log.info("cluster ID is {} (UID of Lease {}/{})", id, options.namespace(), ClusterIdentity.LEASE_NAME);
       credential.set(retry("load the parent credential", () -> registrar.obtain(id)));
+      if (options.featureGates().enabled(FeatureGates.SOCKET_CONNECTION)) {
+        openTunnel(id);
+      }
       report(id);
     } catch (InterruptedException e) {
       // closing
@@ -190,6 +218,18 @@ public final class Agent implements AutoCloseable {
         pause(delay);
       }
     }
+  }
+
+  /** Dials the hub and keeps redialing; it reads the current credential at every dial. */
+  private synchronized void openTunnel(String id) {
+    if (closed) {
+      return;
+    }
+    TunnelClient client = new TunnelClient(options.parentUrl(), id, Pem.trusting(caPem(options)),
+        () -> credential.get().token(), new ChildProxy(child, tunnelWorkers), tunnelWorkers, TunnelSettings.DEFAULT,
+        timing.tunnelRedialInitial(), timing.tunnelRedialInitial().multipliedBy(12));
+    tunnel.set(client);
+    client.start();
   }
 
   private void collectQuietly() {

@@ -116,7 +116,8 @@ public final class StatusCollector {
     Condition ready = readyCondition((livez && readyz) || healthz);
 
     ManagedCluster.ClusterStatus status = new ManagedCluster.ClusterStatus(null, k8sVersion, agentVersion, platform,
-        child.getBasePath(), healthz, livez, readyz, options.appPusher(), false, allocatable, capacity, clusterCidr,
+        child.getBasePath(), healthz, livez, readyz, options.appPusher(),
+        options.featureGates().enabled(FeatureGates.SOCKET_CONNECTION), allocatable, capacity, clusterCidr,
         serviceCidr, nodeStatistics, podStatistics, null, List.of(ready), options.heartbeatFrequencySeconds());
     Snapshot snapshot = new Snapshot(status, aggregatedLabels, clock.instant());
     latest.set(snapshot);
