@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 
 /** The real kubectl binaries on this machine: the one on PATH, and the versioned ones beside it. */
 public final class Kubectl {
@@ -38,6 +40,18 @@ public final class Kubectl {
         return k.binary.resolveSibling("kubectl.1." + minor);
       }
     }).filter(Files::isExecutable).map(Kubectl::new);
+  }
+
+  /** The kubectls the tests run: the one on PATH, and the oldest beside it (1.27). */
+  public static Stream<String> underTest() {
+    return Stream.of("PATH", "1.27");
+  }
+
+  /** One of {@link #underTest()}; the calling test is skipped, saying why, where it is absent. */
+  public static Kubectl require(String which) {
+    Optional<Kubectl> kubectl = which.equals("PATH") ? onPath() : version(Integer.parseInt(which.substring(2)));
+    Assumptions.assumeTrue(kubectl.isPresent(), "no kubectl " + which + " on this machine");
+    return kubectl.get();
   }
 
   public Path binary() {

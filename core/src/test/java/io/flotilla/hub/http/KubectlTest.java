@@ -16,11 +16,8 @@ import io.flotilla.persistence.testkit.EmbeddedCassandraExtension;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -61,20 +58,10 @@ class KubectlTest {
     hub.close();
   }
 
-  static Stream<String> kubectls() {
-    return Stream.of("PATH", "1.27");
-  }
-
-  Kubectl kubectl(String which) {
-    Optional<Kubectl> kubectl = which.equals("PATH") ? Kubectl.onPath() : Kubectl.version(27);
-    Assumptions.assumeTrue(kubectl.isPresent(), "no kubectl " + which + " on this machine");
-    return kubectl.get();
-  }
-
   @ParameterizedTest
-  @MethodSource("kubectls")
+  @MethodSource("io.flotilla.hub.Kubectl#underTest")
   void getManagedClustersAcrossNamespacesWide(String which) throws Exception {
-    Kubectl.Result result = kubectl(which).run(hub.home().kubeconfig(), "get", "mcls", "-A", "-o", "wide");
+    Kubectl.Result result = Kubectl.require(which).run(hub.home().kubeconfig(), "get", "mcls", "-A", "-o", "wide");
     assertEquals(0, result.exitCode(), result.err());
     List<String> lines = result.out().lines().toList();
     assertTrue(lines.get(0).matches("NAMESPACE\\s+NAME\\s+CLUSTER ID\\s+CLUSTER TYPE\\s+SYNC MODE\\s+KUBERNETES\\s+READYZ\\s+AGE\\s*"),
@@ -85,9 +72,9 @@ class KubectlTest {
   }
 
   @ParameterizedTest
-  @MethodSource("kubectls")
+  @MethodSource("io.flotilla.hub.Kubectl#underTest")
   void getOneAsJsonByShortName(String which) throws Exception {
-    Kubectl.Result result = kubectl(which).run(hub.home().kubeconfig(), "get", "mcls", "store-7",
+    Kubectl.Result result = Kubectl.require(which).run(hub.home().kubeconfig(), "get", "mcls", "store-7",
         "-n", crr.at("/status/dedicatedNamespace").asText(), "-o", "json");
     assertEquals(0, result.exitCode(), result.err());
     JsonNode cluster = Json.MAPPER.readTree(result.out());
@@ -96,27 +83,27 @@ class KubectlTest {
   }
 
   @ParameterizedTest
-  @MethodSource("kubectls")
+  @MethodSource("io.flotilla.hub.Kubectl#underTest")
   void labelAManagedCluster(String which) throws Exception {
     String namespace = crr.at("/status/dedicatedNamespace").asText();
     String value = which.equals("PATH") ? "edge" : "core";
-    Kubectl.Result result = kubectl(which).run(hub.home().kubeconfig(), "label", "mcls", "store-7", "-n", namespace,
+    Kubectl.Result result = Kubectl.require(which).run(hub.home().kubeconfig(), "label", "mcls", "store-7", "-n", namespace,
         "tier=" + value, "--overwrite");
     assertEquals(0, result.exitCode(), result.err());
     assertTrue(result.out().contains("labeled"), result.out());
     JsonNode cluster = hub.client().get(managedClusterPath(crr), hub.home().adminToken()).json();
     assertEquals(value, cluster.at("/metadata/labels/tier").asText(), cluster.toString());
 
-    Kubectl.Result protectedLabel = kubectl(which).run(hub.home().kubeconfig(), "label", "mcls", "store-7", "-n",
+    Kubectl.Result protectedLabel = Kubectl.require(which).run(hub.home().kubeconfig(), "label", "mcls", "store-7", "-n",
         namespace, "clusters.clusternet.io/cluster-id=stolen", "--overwrite");
     assertTrue(protectedLabel.exitCode() != 0, protectedLabel.out());
     assertTrue(protectedLabel.err().contains("is set by the hub"), protectedLabel.err());
   }
 
   @ParameterizedTest
-  @MethodSource("kubectls")
+  @MethodSource("io.flotilla.hub.Kubectl#underTest")
   void unknownKindsAndMissingObjectsAreClearErrors(String which) throws Exception {
-    Kubectl.Result missing = kubectl(which).run(hub.home().kubeconfig(), "get", "mcls", "nope", "-n", "nowhere");
+    Kubectl.Result missing = Kubectl.require(which).run(hub.home().kubeconfig(), "get", "mcls", "nope", "-n", "nowhere");
     assertTrue(missing.exitCode() != 0);
     assertTrue(missing.err().contains("NotFound") || missing.err().contains("not found"), missing.err());
   }

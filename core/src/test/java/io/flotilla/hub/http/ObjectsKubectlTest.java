@@ -13,10 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -49,16 +46,6 @@ class ObjectsKubectlTest {
   @AfterAll
   void stop() throws Exception {
     hub.close();
-  }
-
-  static Stream<String> kubectls() {
-    return Stream.of("PATH", "1.27");
-  }
-
-  Kubectl kubectl(String which) {
-    Optional<Kubectl> kubectl = which.equals("PATH") ? Kubectl.onPath() : Kubectl.version(27);
-    Assumptions.assumeTrue(kubectl.isPresent(), "no kubectl " + which + " on this machine");
-    return kubectl.get();
   }
 
   /** The example files, in namespaces app-&lt;run&gt; (chart, subscription) and foo-&lt;run&gt; (workload). */
@@ -162,9 +149,9 @@ class ObjectsKubectlTest {
   }
 
   @ParameterizedTest
-  @MethodSource("kubectls")
+  @MethodSource("io.flotilla.hub.Kubectl#underTest")
   void clusternetExamplesApplyListLabelAndDelete(String which) throws Exception {
-    Kubectl kubectl = kubectl(which);
+    Kubectl kubectl = Kubectl.require(which);
     String run = which.equals("PATH") ? "a" : "b";
     String deployment = "/apis/apps/v1/namespaces/foo-" + run + "/deployments/my-nginx";
     String subscription = "/apis/apps.clusternet.io/v1alpha1/namespaces/app-" + run + "/subscriptions/app-demo";
