@@ -6,59 +6,40 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.flotilla.hub.Hub;
 import io.flotilla.hub.HubClient;
-import io.flotilla.hub.TestHubs;
-import io.flotilla.hub.security.HubHome;
+import io.flotilla.hub.HubExtension;
 import io.flotilla.persistence.testkit.EmbeddedCassandraExtension;
 import java.net.http.HttpRequest;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Every kind of bad input gets a Status with the right code and a message naming the problem; nothing is stored. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class BadInputTest {
   @RegisterExtension
+  @Order(1)
   static final EmbeddedCassandraExtension cassandra = new EmbeddedCassandraExtension();
+
+  @RegisterExtension
+  @Order(2)
+  static final HubExtension running = new HubExtension(cassandra);
 
   static final String CRRS = "/apis/clusters.clusternet.io/v1beta1/clusterregistrationrequests";
 
-  @TempDir
-  static Path home;
-  TestHubs.Running running;
-  HubHome hubHome;
-  Hub hub;
-  HubClient client;
-
-  @BeforeAll
-  void start() throws Exception {
-    running = TestHubs.start(cassandra, home);
-    hubHome = running.home();
-    hub = running.hub();
-    client = running.client();
-  }
-
-  @AfterAll
-  void stop() throws Exception {
-    running.close();
-  }
 
   /** Posts a registration for a fresh cluster ID, after `edit`; asserts the Status and that nothing was stored. */
   JsonNode rejected(int code, String reason, Consumer<ObjectNode> edit) {
     String id = UUID.randomUUID().toString();
     ObjectNode body = registrationRequest("clusternet-" + id, id);
     edit.accept(body);
-    HubClient.Reply reply = client.post(CRRS, hubHome.bootstrapToken(), body);
+    HubClient.Reply reply = running.client().post(CRRS, running.home().bootstrapToken(), body);
     assertStatus(reply, code, reason);
-    assertEquals(404, client.get(CRRS + "/clusternet-" + id, hubHome.adminToken()).code(), "stored anyway");
+    assertEquals(404, running.client().get(CRRS + "/clusternet-" + id, running.home().adminToken()).code(), "stored anyway");
     return reply.json();
   }
 
@@ -73,11 +54,11 @@ class BadInputTest {
 
   @Test
   void malformedJson() {
-    HubClient.Reply reply = client.post(CRRS, hubHome.bootstrapToken(), "{\"apiVersion\": \"clusters.clusternet.io/v1beta1\",");
+    HubClient.Reply reply = running.client().post(CRRS, running.home().bootstrapToken(), "{\"apiVersion\": \"clusters.clusternet.io/v1beta1\",");
     assertStatus(reply, 400, "BadRequest");
     assertTrue(reply.text("/message").contains("malformed JSON"), reply.body());
-    assertStatus(client.post(CRRS, hubHome.bootstrapToken(), "[1,2]"), 400, "BadRequest");
-    assertStatus(client.post(CRRS, hubHome.bootstrapToken(), ""), 400, "BadRequest");
+    assertStatus(running.client().post(CRRS, running.home().bootstrapToken(), "[1,2]"), 400, "BadRequest");
+    assertStatus(running.client().post(CRRS, running.home().bootstrapToken(), ""), 400, "BadRequest");
   }
 
   @Test
@@ -91,7 +72,7 @@ class BadInputTest {
 
   @Test
   void clusterIdThatIsNotAUuid() {
-    HubClient.Reply reply = client.post(CRRS, hubHome.bootstrapToken(),
+    HubClient.Reply reply = running.client().post(CRRS, running.home().bootstrapToken(),
         registrationRequest("clusternet-not-a-uuid", "not-a-uuid"));
     assertStatus(reply, 422, "Invalid");
     assertEquals("spec.clusterId", reply.text("/details/causes/0/field"), reply.body());
@@ -126,20 +107,20 @@ class BadInputTest {
     String id = UUID.randomUUID().toString();
     ObjectNode body = registrationRequest("clusternet-" + id, id);
     ((ObjectNode) body.get("metadata")).putObject("annotations").put("padding", "x".repeat(2 * 1024 * 1024));
-    assertStatus(client.post(CRRS, hubHome.bootstrapToken(), body), 413, "RequestEntityTooLarge");
+    assertStatus(running.client().post(CRRS, running.home().bootstrapToken(), body), 413, "RequestEntityTooLarge");
     // without a Content-Length the cap is enforced while streaming
-    HubClient.Reply chunked = client.send(client.request(CRRS, hubHome.bootstrapToken())
+    HubClient.Reply chunked = running.client().send(running.client().request(CRRS, running.home().bootstrapToken())
         .header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofInputStream(() ->
             new java.io.ByteArrayInputStream(io.flotilla.api.Json.write(body)))));
     assertStatus(chunked, 413, "RequestEntityTooLarge");
-    assertEquals(404, client.get(CRRS + "/clusternet-" + id, hubHome.adminToken()).code());
+    assertEquals(404, running.client().get(CRRS + "/clusternet-" + id, running.home().adminToken()).code());
   }
 
   @Test
   void unsupportedMediaType() {
     String id = UUID.randomUUID().toString();
-    HubClient.Reply reply = client.send(client.request(CRRS, hubHome.bootstrapToken())
+    HubClient.Reply reply = running.client().send(running.client().request(CRRS, running.home().bootstrapToken())
         .header("Content-Type", "text/plain")
         .POST(HttpRequest.BodyPublishers.ofString(registrationRequest("clusternet-" + id, id).toString())));
     assertStatus(reply, 415, "UnsupportedMediaType");
@@ -149,18 +130,18 @@ class BadInputTest {
   void missingUnknownAndForgedTokens() {
     String id = UUID.randomUUID().toString();
     ObjectNode body = registrationRequest("clusternet-" + id, id);
-    assertStatus(client.post(CRRS, null, body), 401, "Unauthorized");
-    assertStatus(client.post(CRRS, "not-a-token", body), 401, "Unauthorized");
-    assertStatus(client.get("/apis/clusters.clusternet.io/v1beta1/managedclusters", UUID.randomUUID() + ".forged"),
+    assertStatus(running.client().post(CRRS, null, body), 401, "Unauthorized");
+    assertStatus(running.client().post(CRRS, "not-a-token", body), 401, "Unauthorized");
+    assertStatus(running.client().get("/apis/clusters.clusternet.io/v1beta1/managedclusters", UUID.randomUUID() + ".forged"),
         401, "Unauthorized");
-    assertEquals(404, client.get(CRRS + "/clusternet-" + id, hubHome.adminToken()).code());
+    assertEquals(404, running.client().get(CRRS + "/clusternet-" + id, running.home().adminToken()).code());
   }
 
   @Test
   void unknownPathsAndMethods() {
-    assertStatus(client.get("/apis/nope.example.com/v1/things", hubHome.adminToken()), 404, "NotFound");
-    assertStatus(client.get("/apis/clusters.clusternet.io/v1beta1/gizmos", hubHome.adminToken()), 404, "NotFound");
-    assertStatus(client.get("/nothing-here", null), 404, "NotFound");
-    assertStatus(client.delete(CRRS + "/clusternet-" + UUID.randomUUID(), hubHome.adminToken()), 405, "MethodNotAllowed");
+    assertStatus(running.client().get("/apis/nope.example.com/v1/things", running.home().adminToken()), 404, "NotFound");
+    assertStatus(running.client().get("/apis/clusters.clusternet.io/v1beta1/gizmos", running.home().adminToken()), 404, "NotFound");
+    assertStatus(running.client().get("/nothing-here", null), 404, "NotFound");
+    assertStatus(running.client().delete(CRRS + "/clusternet-" + UUID.randomUUID(), running.home().adminToken()), 405, "MethodNotAllowed");
   }
 }

@@ -10,12 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.flotilla.hub.Hub;
 import io.flotilla.hub.HubClient;
-import io.flotilla.hub.TestHubs;
-import io.flotilla.hub.security.HubHome;
+import io.flotilla.hub.HubExtension;
 import io.flotilla.persistence.testkit.EmbeddedCassandraExtension;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -27,52 +24,36 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.stream.StreamSupport;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Registration and status over the real HTTPS API, on the real (embedded) Cassandra. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RegistrationApiTest {
   @RegisterExtension
+  @Order(1)
   static final EmbeddedCassandraExtension cassandra = new EmbeddedCassandraExtension();
+
+  @RegisterExtension
+  @Order(2)
+  static final HubExtension running = new HubExtension(cassandra);
 
   static final String CRRS = "/apis/clusters.clusternet.io/v1beta1/clusterregistrationrequests";
   static final String MCLS = "/apis/clusters.clusternet.io/v1beta1/managedclusters";
 
-  @TempDir
-  static Path home;
-  TestHubs.Running running;
-  HubHome hubHome;
-  Hub hub;
-  HubClient client;
-
-  @BeforeAll
-  void start() throws Exception {
-    running = TestHubs.start(cassandra, home);
-    hubHome = running.home();
-    hub = running.hub();
-    client = running.client();
-  }
-
-  @AfterAll
-  void stop() throws Exception {
-    running.close();
-  }
 
   String admin() {
-    return hubHome.adminToken();
+    return running.home().adminToken();
   }
 
   String bootstrap() {
-    return hubHome.bootstrapToken();
+    return running.home().bootstrapToken();
   }
 
   HubClient.Reply register(String clusterId, ObjectNode body) {
-    return client.post(CRRS, bootstrap(), body);
+    return running.client().post(CRRS, bootstrap(), body);
   }
 
   JsonNode registerApproved(String clusterId) {
@@ -96,15 +77,15 @@ class RegistrationApiTest {
     assertTrue(crr.at("/status/dedicatedNamespace").asText().matches("clusternet-[a-z0-9]{5}"), reply.body());
     assertEquals("shop-0042", crr.at("/status/managedClusterName").asText());
     assertTrue(crr.at("/status/token").asText().startsWith(id + "."));
-    assertEquals(hubHome.caCertificatePem(),
+    assertEquals(running.home().caCertificatePem(),
         new String(Base64.getDecoder().decode(crr.at("/status/caCertificate").asText())));
     assertEquals(id, crr.at("/metadata/labels/clusters.clusternet.io~1cluster-id").asText());
 
-    HubClient.Reply read = client.get(CRRS + "/clusternet-" + id, bootstrap());
+    HubClient.Reply read = running.client().get(CRRS + "/clusternet-" + id, bootstrap());
     assertEquals(200, read.code(), read.body());
     assertEquals(crr.at("/status/token").asText(), read.text("/status/token"));
 
-    HubClient.Reply mcls = client.get(managedClusterPath(crr), admin());
+    HubClient.Reply mcls = running.client().get(managedClusterPath(crr), admin());
     assertEquals(200, mcls.code(), mcls.body());
     JsonNode cluster = mcls.json();
     assertEquals("ManagedCluster", cluster.path("kind").asText());
@@ -129,7 +110,7 @@ class RegistrationApiTest {
     assertEquals("Denied", reply.text("/status/result"));
     assertTrue(reply.text("/status/errorMessage").contains("clusternet-" + id));
     assertTrue(reply.text("/status/token").isEmpty());
-    assertEquals(404, client.get(CRRS + "/clusternet-" + id, bootstrap()).code());
+    assertEquals(404, running.client().get(CRRS + "/clusternet-" + id, bootstrap()).code());
   }
 
   @Test
@@ -158,7 +139,7 @@ class RegistrationApiTest {
     HubClient.Reply replyB = register(b, bodyB);
     assertEquals("Failed", replyB.text("/status/result"), replyB.body());
     assertTrue(replyB.text("/status/errorMessage").contains(a));
-    assertEquals(404, client.get(CRRS + "/clusternet-" + b, bootstrap()).code());
+    assertEquals(404, running.client().get(CRRS + "/clusternet-" + b, bootstrap()).code());
   }
 
   @Test
@@ -180,9 +161,9 @@ class RegistrationApiTest {
       assertEquals(50, namespaces.size());
 
       // the directory read model catches up with every one of them
-      TestProbe<Void> probe = TestProbe.create(hub.system());
+      TestProbe<Void> probe = TestProbe.create(running.hub().system());
       probe.awaitAssert(Duration.ofSeconds(30), Duration.ofMillis(250), () -> {
-        HubClient.Reply list = client.get(MCLS, admin());
+        HubClient.Reply list = running.client().get(MCLS, admin());
         assertEquals(200, list.code(), list.body());
         assertEquals("ManagedClusterList", list.text("/kind"));
         Set<String> listed = new HashSet<>();
@@ -202,9 +183,9 @@ class RegistrationApiTest {
     String token = crr.at("/status/token").asText();
     String path = managedClusterPath(crr);
 
-    HubClient.Reply first = client.put(path + "/status", token, statusReport(crr, "v1.30.2"));
+    HubClient.Reply first = running.client().put(path + "/status", token, statusReport(crr, "v1.30.2"));
     assertEquals(200, first.code(), first.body());
-    HubClient.Reply read = client.get(path, admin());
+    HubClient.Reply read = running.client().get(path, admin());
     assertEquals("v1.30.2", read.text("/status/k8sVersion"));
     assertEquals("3", read.text("/status/nodeStatistics/readyNodes"));
     assertEquals("48Gi", read.text("/status/capacity/memory"));
@@ -212,25 +193,25 @@ class RegistrationApiTest {
     String revision = read.text("/metadata/resourceVersion");
 
     // the same report again: the journal is not written, so the revision stays
-    HubClient.Reply heartbeat = client.put(path + "/status", token, statusReport(crr, "v1.30.2"));
+    HubClient.Reply heartbeat = running.client().put(path + "/status", token, statusReport(crr, "v1.30.2"));
     assertEquals(200, heartbeat.code(), heartbeat.body());
-    assertEquals(revision, client.get(path, admin()).text("/metadata/resourceVersion"));
+    assertEquals(revision, running.client().get(path, admin()).text("/metadata/resourceVersion"));
 
     // a real change is persisted
-    client.put(path + "/status", token, statusReport(crr, "v1.31.0"));
-    HubClient.Reply changed = client.get(path, admin());
+    running.client().put(path + "/status", token, statusReport(crr, "v1.31.0"));
+    HubClient.Reply changed = running.client().get(path, admin());
     assertEquals("v1.31.0", changed.text("/status/k8sVersion"));
     assertNotEquals(revision, changed.text("/metadata/resourceVersion"));
 
     // a stale resourceVersion conflicts
     ObjectNode stale = statusReport(crr, "v1.32.0");
     ((ObjectNode) stale.get("metadata")).put("resourceVersion", revision);
-    assertEquals(409, client.put(path + "/status", token, stale).code());
+    assertEquals(409, running.client().put(path + "/status", token, stale).code());
 
     // the list shows the status once the projection has it
-    TestProbe<Void> probe = TestProbe.create(hub.system());
+    TestProbe<Void> probe = TestProbe.create(running.hub().system());
     probe.awaitAssert(Duration.ofSeconds(30), Duration.ofMillis(250), () -> {
-      HubClient.Reply list = client.get("/apis/clusters.clusternet.io/v1beta1/namespaces/"
+      HubClient.Reply list = running.client().get("/apis/clusters.clusternet.io/v1beta1/namespaces/"
           + crr.at("/status/dedicatedNamespace").asText() + "/managedclusters", admin());
       assertEquals("v1.31.0", list.json().at("/items/0/status/k8sVersion").asText(), list.body());
       return null;
@@ -243,37 +224,37 @@ class RegistrationApiTest {
     JsonNode b = registerApproved(UUID.randomUUID().toString());
     String tokenA = a.at("/status/token").asText();
 
-    HubClient.Reply crossUpdate = client.put(managedClusterPath(b) + "/status", tokenA, statusReport(b, "v1.30.0"));
+    HubClient.Reply crossUpdate = running.client().put(managedClusterPath(b) + "/status", tokenA, statusReport(b, "v1.30.0"));
     assertEquals(403, crossUpdate.code(), crossUpdate.body());
     assertEquals("Status", crossUpdate.text("/kind"));
-    assertEquals(403, client.get(managedClusterPath(b), tokenA).code());
-    assertEquals(403, client.get(CRRS + "/clusternet-" + b.at("/spec/clusterId").asText(), tokenA).code());
-    assertEquals(403, client.post(CRRS, tokenA, registrationRequest("clusternet-" + UUID.randomUUID(),
+    assertEquals(403, running.client().get(managedClusterPath(b), tokenA).code());
+    assertEquals(403, running.client().get(CRRS + "/clusternet-" + b.at("/spec/clusterId").asText(), tokenA).code());
+    assertEquals(403, running.client().post(CRRS, tokenA, registrationRequest("clusternet-" + UUID.randomUUID(),
         UUID.randomUUID().toString())).code());
-    assertEquals(403, client.delete(managedClusterPath(b), tokenA).code());
+    assertEquals(403, running.client().delete(managedClusterPath(b), tokenA).code());
 
-    HubClient.Reply ownList = client.get(MCLS, tokenA);
+    HubClient.Reply ownList = running.client().get(MCLS, tokenA);
     assertEquals(200, ownList.code(), ownList.body());
     assertEquals(1, ownList.json().path("items").size());
     assertEquals(a.at("/spec/clusterId").asText(), ownList.text("/items/0/spec/clusterId"));
-    assertEquals(200, client.get(managedClusterPath(a), tokenA).code());
+    assertEquals(200, running.client().get(managedClusterPath(a), tokenA).code());
 
     // status is the cluster's own business: not even the admin reports it, and bootstrap cannot list
-    assertEquals(403, client.put(managedClusterPath(a) + "/status", admin(), statusReport(a, "v1.30.0")).code());
-    assertEquals(403, client.get(MCLS, bootstrap()).code());
+    assertEquals(403, running.client().put(managedClusterPath(a) + "/status", admin(), statusReport(a, "v1.30.0")).code());
+    assertEquals(403, running.client().get(MCLS, bootstrap()).code());
   }
 
   @Test
   void deregistrationRevokesTheCredential() {
     JsonNode crr = registerApproved(UUID.randomUUID().toString());
     String token = crr.at("/status/token").asText();
-    assertEquals(200, client.put(managedClusterPath(crr) + "/status", token, statusReport(crr, "v1.30.0")).code());
+    assertEquals(200, running.client().put(managedClusterPath(crr) + "/status", token, statusReport(crr, "v1.30.0")).code());
 
-    HubClient.Reply deleted = client.delete(managedClusterPath(crr), admin());
+    HubClient.Reply deleted = running.client().delete(managedClusterPath(crr), admin());
     assertEquals(200, deleted.code(), deleted.body());
-    assertEquals(401, client.put(managedClusterPath(crr) + "/status", token, statusReport(crr, "v1.30.0")).code());
-    assertEquals(404, client.get(managedClusterPath(crr), admin()).code());
-    assertEquals(404, client.delete(managedClusterPath(crr), admin()).code());
+    assertEquals(401, running.client().put(managedClusterPath(crr) + "/status", token, statusReport(crr, "v1.30.0")).code());
+    assertEquals(404, running.client().get(managedClusterPath(crr), admin()).code());
+    assertEquals(404, running.client().delete(managedClusterPath(crr), admin()).code());
   }
 
   @Test
@@ -282,26 +263,26 @@ class RegistrationApiTest {
     String token = crr.at("/status/token").asText();
     String path = managedClusterPath(crr);
 
-    HubClient.Reply patched = client.mergePatch(path, token,
+    HubClient.Reply patched = running.client().mergePatch(path, token,
         "{\"metadata\":{\"labels\":{\"node.clusternet.io/region\":\"sandbox\",\"tier\":\"edge\"}}}");
     assertEquals(200, patched.code(), patched.body());
     assertEquals("sandbox", patched.json().at("/metadata/labels").path("node.clusternet.io/region").asText());
 
-    HubClient.Reply removed = client.mergePatch(path, admin(), "{\"metadata\":{\"labels\":{\"tier\":null}}}");
+    HubClient.Reply removed = running.client().mergePatch(path, admin(), "{\"metadata\":{\"labels\":{\"tier\":null}}}");
     assertEquals(200, removed.code(), removed.body());
     assertTrue(removed.json().at("/metadata/labels").path("tier").isMissingNode(), removed.body());
 
-    HubClient.Reply hubs = client.mergePatch(path, token,
+    HubClient.Reply hubs = running.client().mergePatch(path, token,
         "{\"metadata\":{\"labels\":{\"clusters.clusternet.io/cluster-id\":\"mine\"}}}");
     assertEquals(422, hubs.code(), hubs.body());
-    assertEquals(422, client.mergePatch(path, token, "{\"spec\":{\"syncMode\":\"Push\"}}").code());
-    assertEquals(403, client.mergePatch(path, bootstrap(), "{\"metadata\":{\"labels\":{\"a\":\"b\"}}}").code());
-    assertEquals(415, client.send(client.request(path, token).header("Content-Type", "application/json")
+    assertEquals(422, running.client().mergePatch(path, token, "{\"spec\":{\"syncMode\":\"Push\"}}").code());
+    assertEquals(403, running.client().mergePatch(path, bootstrap(), "{\"metadata\":{\"labels\":{\"a\":\"b\"}}}").code());
+    assertEquals(415, running.client().send(running.client().request(path, token).header("Content-Type", "application/json")
         .method("PATCH", java.net.http.HttpRequest.BodyPublishers.ofString("{}"))).code());
 
-    TestProbe<Void> probe = TestProbe.create(hub.system());
+    TestProbe<Void> probe = TestProbe.create(running.hub().system());
     probe.awaitAssert(Duration.ofSeconds(30), Duration.ofMillis(250), () -> {
-      HubClient.Reply list = client.get("/apis/clusters.clusternet.io/v1beta1/namespaces/"
+      HubClient.Reply list = running.client().get("/apis/clusters.clusternet.io/v1beta1/namespaces/"
           + crr.at("/status/dedicatedNamespace").asText() + "/managedclusters", admin());
       JsonNode labels = list.json().at("/items/0/metadata/labels");
       assertEquals("sandbox", labels.path("node.clusternet.io/region").asText(), list.body());
@@ -315,11 +296,11 @@ class RegistrationApiTest {
     JsonNode crr = registerApproved(UUID.randomUUID().toString());
     String token = crr.at("/status/token").asText();
     String path = managedClusterPath(crr);
-    assertEquals(200, client.put(path + "/status", token, statusReport(crr, "v1.30.0", 1)).code());
+    assertEquals(200, running.client().put(path + "/status", token, statusReport(crr, "v1.30.0", 1)).code());
 
-    TestProbe<Void> probe = TestProbe.create(hub.system());
+    TestProbe<Void> probe = TestProbe.create(running.hub().system());
     probe.awaitAssert(Duration.ofSeconds(20), Duration.ofMillis(250), () -> {
-      JsonNode cluster = client.get(path, admin()).json();
+      JsonNode cluster = running.client().get(path, admin()).json();
       assertEquals("clusters.clusternet.io/unschedulable", cluster.at("/spec/taints/0/key").asText(), cluster.toString());
       assertEquals("NoSchedule", cluster.at("/spec/taints/0/effect").asText());
       JsonNode ready = readyCondition(cluster);
@@ -329,16 +310,16 @@ class RegistrationApiTest {
     });
     // the directory shows it too
     probe.awaitAssert(Duration.ofSeconds(20), Duration.ofMillis(250), () -> {
-      JsonNode listed = client.get("/apis/clusters.clusternet.io/v1beta1/namespaces/"
+      JsonNode listed = running.client().get("/apis/clusters.clusternet.io/v1beta1/namespaces/"
           + crr.at("/status/dedicatedNamespace").asText() + "/managedclusters", admin()).json().at("/items/0");
       assertEquals("Unknown", readyCondition(listed).path("status").asText(), listed.toString());
       return null;
     });
 
     ObjectNode back = statusReport(crr, "v1.30.0", 60);
-    HubClient.Reply reported = client.put(path + "/status", token, back);
+    HubClient.Reply reported = running.client().put(path + "/status", token, back);
     assertEquals(200, reported.code(), reported.body());
-    JsonNode cluster = client.get(path, admin()).json();
+    JsonNode cluster = running.client().get(path, admin()).json();
     assertTrue(cluster.at("/spec/taints").isMissingNode(), cluster.toString());
     assertTrue(readyCondition(cluster).isMissingNode(), cluster.toString());
   }
@@ -354,21 +335,21 @@ class RegistrationApiTest {
 
   @Test
   void healthVersionAndDiscovery() {
-    assertEquals("ok", client.get("/healthz", null).body());
-    assertEquals("ok", client.get("/livez", null).body());
-    TestProbe<Void> probe = TestProbe.create(hub.system());
+    assertEquals("ok", running.client().get("/healthz", null).body());
+    assertEquals("ok", running.client().get("/livez", null).body());
+    TestProbe<Void> probe = TestProbe.create(running.hub().system());
     probe.awaitAssert(Duration.ofSeconds(30), Duration.ofMillis(250), () -> {
-      assertEquals(200, client.get("/readyz", null).code());
+      assertEquals(200, running.client().get("/readyz", null).code());
       return null;
     });
-    HubClient.Reply version = client.get("/version", null);
+    HubClient.Reply version = running.client().get("/version", null);
     assertEquals("1", version.text("/major"));
     assertTrue(version.text("/gitVersion").startsWith("v1."));
 
-    HubClient.Reply groups = client.get("/apis", null);
+    HubClient.Reply groups = running.client().get("/apis", null);
     assertEquals("APIGroupList", groups.text("/kind"));
     assertEquals("clusters.clusternet.io", groups.text("/groups/0/name"));
-    HubClient.Reply resources = client.get("/apis/clusters.clusternet.io/v1beta1", null);
+    HubClient.Reply resources = running.client().get("/apis/clusters.clusternet.io/v1beta1", null);
     List<String> shortNames = new ArrayList<>();
     resources.json().path("resources").forEach(r ->
         r.path("shortNames").forEach(s -> shortNames.add(s.asText())));

@@ -34,7 +34,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -274,7 +273,6 @@ class AgentEndToEndTest {
 
   @Test
   void aggregatedNodeLabelsAppearOnTheManagedCluster() throws Exception {
-    Assumptions.assumeTrue(hubTakesLabelPatches(), "the hub has no PATCH on managedclusters yet");
     Child child = child();
     Agent agent = agent(child);
     ParentCredential credential = registered(agent);
@@ -342,20 +340,6 @@ class AgentEndToEndTest {
     String printed = out.toString(StandardCharsets.UTF_8);
     assertTrue(printed.contains("sandbox child API server: http://127.0.0.1:"), printed);
     assertTrue(printed.contains("sandbox kubeconfig:"), printed);
-  }
-
-  boolean hubTakesLabelPatches() {
-    HubClient.Reply discovery = client.get(API, null);
-    for (JsonNode resource : discovery.json().path("resources")) {
-      if (resource.path("name").asText().equals("managedclusters")) {
-        for (JsonNode verb : resource.path("verbs")) {
-          if (verb.asText().equals("patch")) {
-            return true;
-          }
-        }
-      }
-    }
-    return false;
   }
 
   static String text(Map<String, byte[]> data, String key) {
