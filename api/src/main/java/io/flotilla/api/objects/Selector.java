@@ -1,5 +1,6 @@
 package io.flotilla.api.objects;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -66,6 +67,60 @@ public final class Selector {
       throw new IllegalArgumentException("unable to parse requirement: unexpected '" + tokens.peek() + "'");
     }
     return new Selector(requirements);
+  }
+
+  /**
+   * Converts a metav1.LabelSelector ({@code {matchLabels:{}, matchExpressions:[{key, operator, values}]}}) as
+   * kube's LabelSelectorAsSelector does; an empty or absent selector selects everything. Throws
+   * IllegalArgumentException for an unknown operator, bad keys or values, or values that contradict the operator.
+   */
+  public static Selector fromLabelSelector(JsonNode labelSelector) {
+    if (labelSelector == null || labelSelector.isNull() || labelSelector.isMissingNode()) {
+      return EVERYTHING;
+    }
+    List<Requirement> requirements = new ArrayList<>();
+    labelSelector.path("matchLabels").fields().forEachRemaining(label -> requirements.add(
+        checked(label.getKey(), Operator.EQUALS, Set.of(label.getValue().asText()))));
+    for (JsonNode expression : labelSelector.path("matchExpressions")) {
+      String key = expression.path("key").asText();
+      Set<String> values = new LinkedHashSet<>();
+      expression.path("values").forEach(v -> values.add(v.asText()));
+      requirements.add(checked(key, expressionOperator(expression.path("operator").asText()), values));
+    }
+    return requirements.isEmpty() ? EVERYTHING : new Selector(requirements);
+  }
+
+  private static Operator expressionOperator(String operator) {
+    return switch (operator) {
+      case "In" -> Operator.IN;
+      case "NotIn" -> Operator.NOT_IN;
+      case "Exists" -> Operator.EXISTS;
+      case "DoesNotExist" -> Operator.DOES_NOT_EXIST;
+      default -> throw new IllegalArgumentException("\"" + operator + "\" is not a valid label selector operator");
+    };
+  }
+
+  /** The checks kube's labels.NewRequirement makes. */
+  private static Requirement checked(String key, Operator operator, Set<String> values) {
+    if (!LABEL_KEY.matcher(key).matches()) {
+      throw new IllegalArgumentException("invalid label key \"" + key + "\"");
+    }
+    boolean setOperator = operator == Operator.IN || operator == Operator.NOT_IN;
+    boolean existence = operator == Operator.EXISTS || operator == Operator.DOES_NOT_EXIST;
+    if (setOperator && values.isEmpty()) {
+      throw new IllegalArgumentException(
+          "values: for 'in', 'notin' operators, values set can't be empty (key " + key + ")");
+    }
+    if (existence && !values.isEmpty()) {
+      throw new IllegalArgumentException(
+          "values: values set must be empty for exists and does not exist (key " + key + ")");
+    }
+    for (String value : values) {
+      if (!LABEL_VALUE.matcher(value).matches() || value.length() > 63) {
+        throw new IllegalArgumentException("invalid label value \"" + value + "\" for key " + key);
+      }
+    }
+    return new Requirement(key, operator, values);
   }
 
   /** Parses a field selector: only equality terms, values taken verbatim. */

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -81,5 +84,48 @@ class SelectorTest {
     assertTrue(Selector.parseFields("spec.nodeName=").matches(fields::get), "unscheduled pods have nodeName ''");
     assertFalse(Selector.parseFields("status.phase=Pending").matches(fields::get));
     assertThrows(IllegalArgumentException.class, () -> Selector.parseFields("metadata.name"));
+  }
+
+  private static JsonNode json(String text) throws Exception {
+    return new ObjectMapper().readTree(text);
+  }
+
+  private static boolean labelSelector(String json) throws Exception {
+    return Selector.fromLabelSelector(json(json)).matches(LABELS::get);
+  }
+
+  @Test
+  void labelSelectorObjects() throws Exception {
+    assertTrue(labelSelector("{\"matchLabels\":{\"app\":\"web\",\"tier\":\"edge\"}}"));
+    assertFalse(labelSelector("{\"matchLabels\":{\"app\":\"web\",\"tier\":\"core\"}}"));
+    assertTrue(labelSelector("{\"matchExpressions\":[{\"key\":\"tier\",\"operator\":\"In\",\"values\":[\"edge\",\"core\"]}]}"));
+    assertFalse(labelSelector("{\"matchExpressions\":[{\"key\":\"tier\",\"operator\":\"NotIn\",\"values\":[\"edge\"]}]}"));
+    assertTrue(labelSelector("{\"matchExpressions\":[{\"key\":\"missing\",\"operator\":\"NotIn\",\"values\":[\"x\"]}]}"));
+    assertTrue(labelSelector("{\"matchExpressions\":[{\"key\":\"app\",\"operator\":\"Exists\"},"
+        + "{\"key\":\"missing\",\"operator\":\"DoesNotExist\"}]}"));
+    assertFalse(labelSelector("{\"matchLabels\":{\"app\":\"web\"},"
+        + "\"matchExpressions\":[{\"key\":\"app\",\"operator\":\"DoesNotExist\"}]}"), "matchLabels and expressions are ANDed");
+  }
+
+  @Test
+  void emptyOrAbsentLabelSelectorSelectsEverything() throws Exception {
+    assertTrue(Selector.fromLabelSelector(json("{}")).isEmpty());
+    assertTrue(Selector.fromLabelSelector(json("{\"matchLabels\":{},\"matchExpressions\":[]}")).isEmpty());
+    assertTrue(Selector.fromLabelSelector(null).isEmpty());
+    assertTrue(Selector.fromLabelSelector(MissingNode.getInstance()).isEmpty());
+  }
+
+  @Test
+  void rejectsMalformedLabelSelectors() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Selector.fromLabelSelector(
+        json("{\"matchExpressions\":[{\"key\":\"app\",\"operator\":\"Equals\",\"values\":[\"web\"]}]}")));
+    assertEquals("\"Equals\" is not a valid label selector operator", e.getMessage());
+    for (String bad : new String[] {
+        "{\"matchExpressions\":[{\"key\":\"app\",\"operator\":\"In\",\"values\":[]}]}",
+        "{\"matchExpressions\":[{\"key\":\"app\",\"operator\":\"Exists\",\"values\":[\"x\"]}]}",
+        "{\"matchExpressions\":[{\"key\":\"bad key\",\"operator\":\"Exists\"}]}",
+        "{\"matchLabels\":{\"app\":\"not valid!\"}}"}) {
+      assertThrows(IllegalArgumentException.class, () -> Selector.fromLabelSelector(json(bad)), bad);
+    }
   }
 }
