@@ -44,7 +44,7 @@ class ProductionSchemaTest {
 
     static final List<String> TABLES = List.of("messages", "tag_views", "tag_write_progress", "tag_scanning",
             "metadata", "all_persistence_ids", "snapshots", "offset_store", "projection_management",
-            "managed_clusters", "objects", "object_namespaces");
+            "managed_clusters", "cluster_labels", "objects", "object_namespaces", "object_index_progress");
 
     private static CqlSession session;
     private static String keyspace;
@@ -147,6 +147,12 @@ class ProductionSchemaTest {
                         "status", "text regular",
                         "health", "text regular"),
                 columns(keyspace, "managed_clusters"));
+        assertEquals(Map.of(
+                        "label_key", "text partition_key 0",
+                        "label_value", "text clustering asc 0",
+                        "namespace", "text clustering asc 1",
+                        "name", "text clustering asc 2"),
+                columns(keyspace, "cluster_labels"));
     }
 
     /**

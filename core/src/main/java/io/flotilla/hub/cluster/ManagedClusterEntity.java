@@ -120,7 +120,8 @@ public final class ManagedClusterEntity
 
   public record RequestFound(ClusterRegistrationRequest request) implements Reply {}
 
-  public record Authenticated(boolean valid) implements Reply {}
+  /** valid: the token is this cluster's; namespace: its dedicated namespace (what the token may reach). */
+  public record Authenticated(boolean valid, String namespace) implements Reply {}
 
   public record TunnelFound(ActorRef<TunnelConnection.Command> connection) implements Reply {}
 
@@ -289,8 +290,9 @@ public final class ManagedClusterEntity
         .onCommand(Get.class, (state, cmd) -> Effect().reply(cmd.replyTo(), clusterReply(state)))
         .onCommand(UpdateStatus.class, this::onUpdateStatus)
         .onCommand(Authenticate.class, (state, cmd) ->
-            Effect().reply(cmd.replyTo(), new Authenticated(state.active()
-                && Secrets.constantTimeEquals(state.registration().tokenSha256(), cmd.tokenSha256()))))
+            Effect().reply(cmd.replyTo(), state.active()
+                && Secrets.constantTimeEquals(state.registration().tokenSha256(), cmd.tokenSha256())
+                ? new Authenticated(true, state.registration().namespace()) : new Authenticated(false, null)))
         .onCommand(Deregister.class, this::onDeregister)
         .onCommand(UpdateLabels.class, this::onUpdateLabels)
         .onCommand(WakeUp.class, (state, cmd) -> Effect().none())

@@ -50,7 +50,7 @@ public final class Authenticator {
             askTimeout)
         .thenApply(reply -> {
           if (reply instanceof ManagedClusterEntity.Authenticated auth && auth.valid()) {
-            return new Principal.Cluster(clusterId);
+            return new Principal.Cluster(clusterId, auth.namespace());
           }
           throw StatusException.unauthorized();
         });

@@ -6,12 +6,16 @@ import io.flotilla.hub.objects.Kinds;
 import io.flotilla.hub.objects.ObjectIndex;
 import io.flotilla.hub.objects.ObjectIndexProjection;
 import io.flotilla.hub.objects.ObjectStore;
+import io.flotilla.hub.objects.WatchCache;
 import io.flotilla.hub.security.TokenCipher;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Starts the stored-object kinds on a hub node: entities, list index (its tables in embedded mode), projection. */
+/**
+ * Starts the stored-object kinds on a hub node: entities, list index (its tables in embedded mode),
+ * projection, and the node's watch cache (`flotilla.hub.watch`).
+ */
 public final class ObjectApi {
   private ObjectApi() {}
 
@@ -23,6 +27,8 @@ public final class ObjectApi {
       index.createTables().toCompletableFuture().get(120, TimeUnit.SECONDS);
     }
     ObjectIndexProjection.init(system, index);
-    return ObjectHandler.all(Kinds.all(cipher), ObjectStore.init(system, askTimeout), index);
+    WatchCache watches = WatchCache.start(system, index,
+        WatchCache.Settings.fromConfig(system.settings().config().getConfig("flotilla.hub.watch")));
+    return ObjectHandler.all(Kinds.all(cipher), ObjectStore.init(system, askTimeout), index, watches);
   }
 }

@@ -1,10 +1,12 @@
 package io.flotilla.hub.http;
 
+import akka.NotUsed;
+import akka.stream.javadsl.Source;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flotilla.api.Json;
 import io.flotilla.api.ResourceType;
+import io.flotilla.api.Status;
 import io.flotilla.api.StatusException;
 import io.flotilla.api.Validation;
 import io.flotilla.api.objects.JsonPatch;
@@ -15,13 +17,20 @@ import io.flotilla.hub.objects.ObjectEntity;
 import io.flotilla.hub.objects.ObjectIndex;
 import io.flotilla.hub.objects.ObjectKind;
 import io.flotilla.hub.objects.ObjectStore;
+import io.flotilla.hub.objects.WatchCache;
+import io.flotilla.hub.objects.WatchFilter;
+import io.flotilla.hub.objects.WatchPosition;
 import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.UnaryOperator;
 
 /**
@@ -29,10 +38,12 @@ import java.util.function.UnaryOperator;
  * invalid fields), the status subresource, patches of every type, updates as kube's
  * GuaranteedUpdate (read, change, write if the resourceVersion is unchanged, retry unless the
  * client named a resourceVersion), dry runs, finalizers. Single objects come from their entity,
- * lists from the {@link ObjectIndex}. Only the admin may use these kinds so far.
+ * lists from the {@link ObjectIndex}, watches from this node's {@link WatchCache}. Only the admin
+ * may use these kinds so far.
  */
 public final class ObjectHandler implements ResourceHandler {
   private static final int ATTEMPTS = 5;
+  private static final int DELETE_PARALLELISM = 16;
   private static final Set<String> SELECTABLE_FIELDS = Set.of("metadata.name", "metadata.namespace");
   private static final String NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -41,16 +52,19 @@ public final class ObjectHandler implements ResourceHandler {
   private final ResourceType type;
   private final ObjectStore store;
   private final ObjectIndex index;
+  private final WatchCache watches;
 
-  public ObjectHandler(ObjectKind kind, ObjectStore store, ObjectIndex index) {
+  public ObjectHandler(ObjectKind kind, ObjectStore store, ObjectIndex index, WatchCache watches) {
     this.kind = kind;
     this.type = kind.type();
     this.store = store;
     this.index = index;
+    this.watches = watches;
   }
 
-  public static List<ResourceHandler> all(List<ObjectKind> kinds, ObjectStore store, ObjectIndex index) {
-    return kinds.stream().map(kind -> (ResourceHandler) new ObjectHandler(kind, store, index)).toList();
+  public static List<ResourceHandler> all(List<ObjectKind> kinds, ObjectStore store, ObjectIndex index,
+      WatchCache watches) {
+    return kinds.stream().map(kind -> (ResourceHandler) new ObjectHandler(kind, store, index, watches)).toList();
   }
 
   @Override
@@ -60,54 +74,139 @@ public final class ObjectHandler implements ResourceHandler {
 
   @Override
   public CompletionStage<Response> get(Request request) {
-    requireAdmin(request);
+    authorize(request, Access.READ);
     return store.ask(key(request, request.name()), ObjectEntity.Get::new)
         .thenApply(reply -> Response.ok(decode(found(reply, request.name()).object())));
   }
 
   @Override
   public CompletionStage<Response> list(Request request) {
-    requireAdmin(request);
-    if ("true".equals(request.param("watch")) || "1".equals(request.param("watch"))) {
-      // better a clear refusal than a list where a client expects an event stream
-      throw StatusException.methodNotAllowed("watch is not supported yet for " + type.plural());
-    }
-    Selector labels;
-    Selector fields;
+    authorize(request, Access.READ);
+    Selection selection = selection(request);
     long limit;
     try {
-      labels = Selector.parseLabels(request.param("labelSelector"));
-      fields = Selector.parseFields(request.param("fieldSelector"));
       limit = request.param("limit") == null ? 0 : Long.parseLong(request.param("limit"));
     } catch (IllegalArgumentException e) {
       throw StatusException.badRequest(e.getMessage());
     }
-    fields.requirements().forEach(r -> {
+    return index.list(type.group(), type.plural(), type.namespaced(), request.namespace(), selection::matches, limit,
+        request.param("continue")).thenApply(page -> Response.ok(
+            list(page.position(), page.continueToken(), page.objects().stream().map(this::decode).toList())));
+  }
+
+  private ObjectNode list(WatchPosition position, String continueToken, List<ObjectNode> objects) {
+    ObjectNode list = Json.MAPPER.createObjectNode();
+    list.put("apiVersion", type.groupVersion());
+    list.put("kind", type.listKind());
+    ObjectNode metadata = list.putObject("metadata").put("resourceVersion", position.encode());
+    if (continueToken != null) {
+      metadata.put("continue", continueToken);
+    }
+    list.putArray("items").addAll(objects);
+    return list;
+  }
+
+  /**
+   * kube's watch: from a resourceVersion (a list's, a bookmark's or an event object's) the changes
+   * after it; without one (or "0") the current objects as ADDED, then their changes. A
+   * resourceVersion whose changes are no longer kept, or an object's own (it orders only that
+   * object's changes), is an ERROR event with 410 Expired, on which clients list again.
+   */
+  @Override
+  public CompletionStage<Source<WatchEvent, NotUsed>> watch(Request request) {
+    authorize(request, Access.READ);
+    Selection selection = selection(request);
+    WatchFilter filter = new WatchFilter(type.group(), type.plural(), request.namespace(), selection.labels(),
+        selection.fields());
+    boolean bookmarks = "true".equals(request.param("allowWatchBookmarks"));
+    Duration timeout = watchTimeout(request);
+    String resourceVersion = request.param("resourceVersion") == null ? "" : request.param("resourceVersion");
+    if (resourceVersion.isEmpty() || resourceVersion.equals("0")) {
+      return index.list(type.group(), type.plural(), type.namespaced(), request.namespace(), selection::matches, 0, null)
+          .thenApply(current -> Source.from(current.objects())
+              .map(stored -> new WatchEvent("ADDED", decode(stored)))
+              .concat(changes(filter, current.position(), bookmarks))
+              .takeWithin(timeout));
+    }
+    Optional<WatchPosition> from;
+    try {
+      from = WatchPosition.parse(resourceVersion);
+    } catch (IllegalArgumentException e) {
+      throw StatusException.badRequest("invalid resourceVersion: " + resourceVersion);
+    }
+    Source<WatchEvent, NotUsed> events = from.isPresent()
+        ? changes(filter, from.get(), bookmarks)
+        : Source.single(expired("too old resource version: " + resourceVersion));
+    return CompletableFuture.completedFuture(events.takeWithin(timeout));
+  }
+
+  private Source<WatchEvent, NotUsed> changes(WatchFilter filter, WatchPosition from, boolean bookmarks) {
+    return watches.watch(filter, from, bookmarks).map(delivery -> {
+      if (delivery instanceof WatchCache.Change change) {
+        ObjectNode object = decode(change.object());
+        long objectVersion = metadata(object).path("resourceVersion").asLong();
+        metadata(object).put("resourceVersion", change.position().objectVersion(objectVersion));
+        return new WatchEvent(change.type(), object);
+      }
+      if (delivery instanceof WatchCache.Bookmark bookmark) {
+        ObjectNode object = Json.MAPPER.createObjectNode().put("kind", type.kind()).put("apiVersion", type.groupVersion());
+        object.putObject("metadata").put("resourceVersion", bookmark.position().encode());
+        return new WatchEvent("BOOKMARK", object);
+      }
+      return expired(((WatchCache.Expired) delivery).message());
+    });
+  }
+
+  private static WatchEvent expired(String message) {
+    return new WatchEvent("ERROR", Json.MAPPER.valueToTree(Status.failure(410, "Expired", message, null)));
+  }
+
+  /** timeoutSeconds, else as kube-apiserver: the default to twice it, at random, so re-watches spread out. */
+  private Duration watchTimeout(Request request) {
+    String seconds = request.param("timeoutSeconds");
+    try {
+      if (seconds != null && Long.parseLong(seconds) > 0) {
+        return Duration.ofSeconds(Long.parseLong(seconds));
+      }
+    } catch (NumberFormatException e) {
+      throw StatusException.badRequest("invalid timeoutSeconds: " + seconds);
+    }
+    long defaultMillis = watches.settings().defaultTimeout().toMillis();
+    return Duration.ofMillis(defaultMillis + ThreadLocalRandom.current().nextLong(defaultMillis));
+  }
+
+  /** A list's or watch's labelSelector and fieldSelector (metadata.name, metadata.namespace; a watch of one object names it). */
+  private record Selection(Selector labels, Selector fields) {
+    boolean matches(String stored) {
+      JsonNode metadata = ObjectEntity.parseObject(stored).path("metadata");
+      return labels.matches(key -> metadata.path("labels").hasNonNull(key) ? metadata.path("labels").get(key).asText() : null)
+          && fields.matches(key -> metadata.path(key.substring("metadata.".length())).asText(""));
+    }
+  }
+
+  private static Selection selection(Request request) {
+    String fieldSelector = request.param("fieldSelector");
+    if (request.name() != null) {
+      String byName = "metadata.name=" + request.name();
+      fieldSelector = fieldSelector == null || fieldSelector.isBlank() ? byName : byName + "," + fieldSelector;
+    }
+    Selection selection;
+    try {
+      selection = new Selection(Selector.parseLabels(request.param("labelSelector")), Selector.parseFields(fieldSelector));
+    } catch (IllegalArgumentException e) {
+      throw StatusException.badRequest(e.getMessage());
+    }
+    selection.fields().requirements().forEach(r -> {
       if (!SELECTABLE_FIELDS.contains(r.key())) {
         throw StatusException.badRequest("field label not supported: " + r.key());
       }
     });
-    return index.list(type.group(), type.plural(), type.namespaced(), request.namespace(), stored -> {
-      JsonNode metadata = ObjectEntity.parseObject(stored).path("metadata");
-      return labels.matches(key -> metadata.path("labels").hasNonNull(key) ? metadata.path("labels").get(key).asText() : null)
-          && fields.matches(key -> metadata.path(key.substring("metadata.".length())).asText(""));
-    }, limit, request.param("continue")).thenApply(page -> {
-      ObjectNode list = Json.MAPPER.createObjectNode();
-      list.put("apiVersion", type.groupVersion());
-      list.put("kind", type.listKind());
-      ObjectNode metadata = list.putObject("metadata").put("resourceVersion", "");
-      if (page.continueToken() != null) {
-        metadata.put("continue", page.continueToken());
-      }
-      ArrayNode items = list.putArray("items");
-      page.objects().forEach(stored -> items.add(decode(stored)));
-      return Response.ok(list);
-    });
+    return selection;
   }
 
   @Override
   public CompletionStage<Response> create(Request request) {
-    requireAdmin(request);
+    authorize(request, Access.WRITE);
     ObjectNode object = request.body().deepCopy();
     ResourceRoutes.requireTypeMeta(object, type);
     ObjectNode metadata = metadata(object);
@@ -154,7 +253,7 @@ public final class ObjectHandler implements ResourceHandler {
 
   @Override
   public CompletionStage<Response> update(Request request) {
-    requireAdmin(request);
+    authorize(request, statusOrWrite(request));
     ObjectNode body = request.body().deepCopy();
     ResourceRoutes.requireTypeMeta(body, type);
     requireSameName(body, request);
@@ -179,7 +278,7 @@ public final class ObjectHandler implements ResourceHandler {
 
   @Override
   public CompletionStage<Response> patch(Request request) {
-    requireAdmin(request);
+    authorize(request, statusOrWrite(request));
     String patchType = request.mediaType();
     if (patchType.equals(ResourceRoutes.STRATEGIC_MERGE_PATCH) && !kind.builtIn()) {
       // as kube for custom resources: they have no patch strategies
@@ -254,13 +353,12 @@ public final class ObjectHandler implements ResourceHandler {
 
   @Override
   public CompletionStage<Response> delete(Request request) {
-    requireAdmin(request);
+    authorize(request, Access.WRITE);
     if (request.subresource() != null) {
       throw StatusException.methodNotAllowed("the server does not allow this method on the requested resource");
     }
-    JsonNode options = request.body() == null ? Json.MAPPER.createObjectNode() : request.body();
-    String precondition = options.path("preconditions").path("resourceVersion").asText("");
-    boolean dryRun = request.dryRun() || options.path("dryRun").toString().contains("\"All\"");
+    String precondition = deleteOptions(request).path("preconditions").path("resourceVersion").asText("");
+    boolean dryRun = deleteDryRun(request);
     long expected = precondition.isEmpty() ? 0 : version(precondition, request.name());
     return store.ask(key(request, request.name()), replyTo -> new ObjectEntity.Delete(expected, dryRun, replyTo))
         .thenApply(reply -> {
@@ -272,6 +370,56 @@ public final class ObjectHandler implements ResourceHandler {
           boolean pending = !dryRun && !object.path("metadata").path("finalizers").isEmpty();
           return new Response(pending ? 202 : 200, object);
         });
+  }
+
+  /**
+   * kube's deletecollection: deletes every object the labelSelector and fieldSelector select (as the
+   * index lists them: one written in the last moment may be missed), each as a DELETE of it would
+   * (finalizers mark it instead), and answers the list of what it deleted.
+   */
+  @Override
+  public CompletionStage<Response> deleteCollection(Request request) {
+    authorize(request, Access.WRITE);
+    if (type.namespaced() && request.namespace() == null) {
+      // as kube: across namespaces a collection is only listed and watched
+      throw StatusException.methodNotAllowed("the server does not allow this method on the requested resource");
+    }
+    Selection selection = selection(request);
+    boolean dryRun = deleteDryRun(request);
+    return index.list(type.group(), type.plural(), type.namespaced(), request.namespace(), selection::matches, 0, null)
+        .thenCompose(page -> deleteEach(page.objects(), 0, dryRun, new ArrayList<>())
+            .thenApply(deleted -> Response.ok(list(page.position(), null, deleted))));
+  }
+
+  /** Deletes the listed objects DELETE_PARALLELISM at a time; one already gone is skipped. */
+  private CompletionStage<List<ObjectNode>> deleteEach(List<String> listed, int from, boolean dryRun,
+      List<ObjectNode> deleted) {
+    if (from >= listed.size()) {
+      return CompletableFuture.completedFuture(deleted);
+    }
+    List<CompletableFuture<ObjectEntity.Reply>> batch = listed.subList(from, Math.min(listed.size(),
+        from + DELETE_PARALLELISM)).stream().map(stored -> {
+          JsonNode metadata = ObjectEntity.parseObject(stored).path("metadata");
+          String key = ObjectEntity.key(type.group(), type.plural(), metadata.path("namespace").textValue(),
+              metadata.path("name").asText());
+          return store.ask(key, replyTo -> new ObjectEntity.Delete(0, dryRun, replyTo)).toCompletableFuture();
+        }).toList();
+    return CompletableFuture.allOf(batch.toArray(CompletableFuture[]::new)).thenCompose(done -> {
+      batch.forEach(reply -> {
+        if (reply.join() instanceof ObjectEntity.Found found) {
+          deleted.add(decode(found.object()));
+        }
+      });
+      return deleteEach(listed, from + DELETE_PARALLELISM, dryRun, deleted);
+    });
+  }
+
+  private static JsonNode deleteOptions(Request request) {
+    return request.body() == null ? Json.MAPPER.createObjectNode() : request.body();
+  }
+
+  private static boolean deleteDryRun(Request request) {
+    return request.dryRun() || deleteOptions(request).path("dryRun").toString().contains("\"All\"");
   }
 
   /** Defaults and validates an object about to be written: its metadata, then its kind's rules. */
@@ -328,9 +476,10 @@ public final class ObjectHandler implements ResourceHandler {
         "the object has been modified; please apply your changes to the latest version and try again");
   }
 
+  /** The object's own version in a client's resourceVersion (a watch event's carries a position after it). */
   private long version(String resourceVersion, String name) {
     try {
-      return Long.parseLong(resourceVersion);
+      return Long.parseLong(WatchPosition.objectPart(resourceVersion));
     } catch (NumberFormatException e) {
       throw conflict(name); // no object ever had it
     }
@@ -349,11 +498,29 @@ public final class ObjectHandler implements ResourceHandler {
     }
   }
 
-  private void requireAdmin(Request request) {
-    if (!(request.principal() instanceof Principal.Admin)) {
-      throw StatusException.forbidden("this token may not access " + type.plural()
-          + (type.group().isEmpty() ? "" : "." + type.group()));
+  /** What a request does to the objects of this kind, for {@link #authorize}. */
+  private enum Access { READ, STATUS, WRITE }
+
+  /** Kinds an agent reads in its dedicated namespace and reports the status of (Pull mode). */
+  private static final Set<String> AGENT_KINDS = Set.of("descriptions", "helmreleases");
+
+  private static Access statusOrWrite(Request request) {
+    return "status".equals(request.subresource()) ? Access.STATUS : Access.WRITE;
+  }
+
+  /** The admin may do anything; a cluster's token reads and reports on its own Descriptions and HelmReleases. */
+  private void authorize(Request request, Access access) {
+    if (request.principal() instanceof Principal.Admin) {
+      return;
     }
+    if (request.principal() instanceof Principal.Cluster cluster && access != Access.WRITE
+        && type.group().equals("apps.clusternet.io") && AGENT_KINDS.contains(type.plural())
+        && cluster.namespace() != null && cluster.namespace().equals(request.namespace())) {
+      return;
+    }
+    throw StatusException.forbidden("this token may not " + (access == Access.READ ? "read " : "write ")
+        + type.plural() + (type.group().isEmpty() ? "" : "." + type.group())
+        + (request.namespace() == null ? "" : " in namespace " + request.namespace()));
   }
 
   private static ObjectNode metadata(ObjectNode object) {

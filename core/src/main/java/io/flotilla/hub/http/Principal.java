@@ -8,6 +8,9 @@ public sealed interface Principal {
   /** A holder of the bootstrap token: may register clusters and read their requests. */
   record Bootstrap() implements Principal {}
 
-  /** A registered cluster's agent: its own namespace, ManagedCluster and status only. */
-  record Cluster(String clusterId) implements Principal {}
+  /**
+   * A registered cluster's agent: its own ManagedCluster and status, and in its dedicated
+   * namespace what the agent needs to deploy (Descriptions and their status, HelmReleases).
+   */
+  record Cluster(String clusterId, String namespace) implements Principal {}
 }

@@ -1,5 +1,7 @@
 package io.flotilla.hub.http;
 
+import akka.NotUsed;
+import akka.stream.javadsl.Source;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.flotilla.api.ResourceType;
 import io.flotilla.api.StatusException;
@@ -31,6 +33,11 @@ public interface ResourceHandler {
     public boolean dryRun() {
       return "All".equals(query.get("dryRun"));
     }
+
+    /** watch=true (or 1): a GET that streams changes instead of answering once. */
+    public boolean watch() {
+      return "true".equals(query.get("watch")) || "1".equals(query.get("watch"));
+    }
   }
 
   /** What to answer: an HTTP code and the object to send as JSON. */
@@ -44,12 +51,20 @@ public interface ResourceHandler {
     }
   }
 
+  /** One line of a watch stream: ADDED, MODIFIED, DELETED, BOOKMARK or ERROR, and its object. */
+  record WatchEvent(String type, JsonNode object) {}
+
   default CompletionStage<Response> get(Request request) {
     return unsupported("get");
   }
 
   default CompletionStage<Response> list(Request request) {
     return unsupported("list");
+  }
+
+  /** GET ?watch=true of a collection (or of one object, by name): the events to stream, until the source ends. */
+  default CompletionStage<Source<WatchEvent, NotUsed>> watch(Request request) {
+    return unsupported("watch");
   }
 
   default CompletionStage<Response> create(Request request) {
@@ -78,7 +93,12 @@ public interface ResourceHandler {
     return unsupported("delete");
   }
 
-  private CompletionStage<Response> unsupported(String verb) {
+  /** DELETE of a collection: every object its selectors select. */
+  default CompletionStage<Response> deleteCollection(Request request) {
+    return unsupported("deletecollection");
+  }
+
+  private <T> CompletionStage<T> unsupported(String verb) {
     return CompletableFuture.failedFuture(StatusException.methodNotAllowed(
         "the server does not allow this method on the requested resource (" + verb + " "
             + type().plural() + "." + type().group() + ")"));

@@ -2,6 +2,7 @@ package io.flotilla.hub.http;
 
 import akka.http.javadsl.model.ContentType;
 import akka.http.javadsl.model.ContentTypes;
+import akka.http.javadsl.model.HttpEntities;
 import akka.http.javadsl.model.HttpRequest;
 import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.model.MediaTypes;
@@ -9,6 +10,7 @@ import akka.http.javadsl.server.AllDirectives;
 import akka.http.javadsl.server.PathMatchers;
 import akka.http.javadsl.server.Route;
 import akka.stream.Materializer;
+import akka.util.ByteString;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.flotilla.api.Json;
 import io.flotilla.api.ResourceType;
@@ -38,6 +40,7 @@ public final class ResourceRoutes extends AllDirectives {
   private static final String CORE = "v1";
   private static final String SHADOW = "shadow/v1alpha1";
   private static final List<String> SHADOWED = List.of(CORE, "apps/v1");
+  private static final ByteString NEWLINE = ByteString.fromString("\n");
   private final Map<String, Map<String, ResourceHandler>> handlersByGroupVersion = new LinkedHashMap<>();
   private final Authenticator authenticator;
   private final long maxBodyBytes;
@@ -118,11 +121,30 @@ public final class ResourceRoutes extends AllDirectives {
     Target target = target(path, handlers);
     boolean table = method.equals("GET") && Tables.wanted(request.getHeader("Accept").map(h -> h.value()).orElse(null));
     return authenticator.authenticate(request.getHeader("Authorization").map(h -> h.value()).orElse(null))
-        .thenCompose(principal -> body(method, request, materializer).thenCompose(body ->
-            invoke(method, target, new ResourceHandler.Request(principal, target.namespace(), target.name(),
-                target.subresource(), body, mediaType(request), request.getUri().query().toMap()))))
-        .thenApply(response -> HttpResponses.json(response.code(),
-            table ? Tables.of(target.handler().type(), response.body()) : response.body()));
+        .thenCompose(principal -> body(method, request, materializer).thenCompose(body -> {
+          ResourceHandler.Request resourceRequest = new ResourceHandler.Request(principal, target.namespace(),
+              target.name(), target.subresource(), body, mediaType(request), request.getUri().query().toMap());
+          if (method.equals("GET") && resourceRequest.watch() && target.subresource() == null) {
+            return watch(target.handler(), resourceRequest, table);
+          }
+          return invoke(method, target, resourceRequest).thenApply(response -> HttpResponses.json(response.code(),
+              table ? Tables.of(target.handler().type(), response.body()) : response.body()));
+        }));
+  }
+
+  /**
+   * kube's watch stream: 200 with a chunked body of newline-delimited {"type","object"} events, each
+   * object a one-row Table when Tables were asked for (kubectl get -w).
+   */
+  private static CompletionStage<HttpResponse> watch(ResourceHandler handler, ResourceHandler.Request request,
+      boolean table) {
+    return handler.watch(request).thenApply(events -> HttpResponse.create().withEntity(HttpEntities.createChunked(
+        ContentTypes.APPLICATION_JSON, events.map(event -> {
+          boolean change = !event.type().equals("BOOKMARK") && !event.type().equals("ERROR");
+          ResourceHandler.WatchEvent line = table && change
+              ? new ResourceHandler.WatchEvent(event.type(), Tables.of(handler.type(), event.object())) : event;
+          return ByteString.fromArray(Json.write(line)).concat(NEWLINE);
+        }))));
   }
 
   private record Target(ResourceHandler handler, String namespace, String name, String subresource) {}
@@ -155,7 +177,7 @@ public final class ResourceRoutes extends AllDirectives {
       case "GET" -> named ? handler.get(request) : handler.list(request);
       case "POST" -> named ? notAllowed(method) : handler.create(request);
       case "PUT" -> named ? handler.update(request) : notAllowed(method);
-      case "DELETE" -> named ? handler.delete(request) : notAllowed(method);
+      case "DELETE" -> named ? handler.delete(request) : handler.deleteCollection(request);
       case "PATCH" -> named ? handler.patch(request) : notAllowed(method);
       default -> notAllowed(method);
     };

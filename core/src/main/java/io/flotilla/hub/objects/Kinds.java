@@ -23,7 +23,8 @@ public final class Kinds {
   private Kinds() {}
 
   private static final String APPS = "apps.clusternet.io";
-  private static final List<String> VERBS = List.of("create", "delete", "get", "list", "patch", "update");
+  private static final List<String> VERBS = List.of("create", "delete", "deletecollection", "get", "list", "patch", "update",
+      "watch");
   private static final List<String> STATUS = List.of("status");
   private static final List<PrinterColumn> AGE = List.of(PrinterColumn.age());
   private static final List<PrinterColumn> HELM_COLUMNS = List.of(PrinterColumn.of("CHART", ".spec.chart"),

@@ -16,14 +16,19 @@ import akka.projection.javadsl.SourceProvider;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
-/** Keeps the {@link ObjectIndex} from object events: one projection per tag slice (at-least-once, idempotent writes). */
+/**
+ * Keeps the {@link ObjectIndex} from object events: one projection per tag slice (at-least-once,
+ * idempotent writes), each recording how far it has applied its slice (the lists' position).
+ */
 public final class ObjectIndexProjection extends Handler<EventEnvelope<ObjectEntity.Event>> {
   private static final String NAME = "object-index";
 
   private final ObjectIndex index;
+  private final int slice;
 
-  private ObjectIndexProjection(ObjectIndex index) {
+  private ObjectIndexProjection(ObjectIndex index, int slice) {
     this.index = index;
+    this.slice = slice;
   }
 
   public static void init(ActorSystem<?> system, ObjectIndex index) {
@@ -33,7 +38,7 @@ public final class ObjectIndexProjection extends Handler<EventEnvelope<ObjectEnt
           SourceProvider<Offset, EventEnvelope<ObjectEntity.Event>> events =
               EventSourcedProvider.eventsByTag(system, CassandraReadJournal.Identifier(), tag);
           return ProjectionBehavior.create(CassandraProjection.atLeastOnce(
-              ProjectionId.of(NAME, tag), events, () -> new ObjectIndexProjection(index)));
+              ProjectionId.of(NAME, tag), events, () -> new ObjectIndexProjection(index, slice)));
         },
         ShardedDaemonProcessSettings.create(system),
         Optional.of(ProjectionBehavior.stopMessage()));
@@ -42,9 +47,9 @@ public final class ObjectIndexProjection extends Handler<EventEnvelope<ObjectEnt
   @Override
   public CompletionStage<Done> process(EventEnvelope<ObjectEntity.Event> envelope) {
     ObjectEntity.Event event = envelope.event();
-    if (event instanceof ObjectEntity.Deleted deleted) {
-      return index.deleted(deleted.key());
-    }
-    return index.written(event.key(), event.object(), envelope.sequenceNr());
+    CompletionStage<Done> applied = event instanceof ObjectEntity.Deleted deleted
+        ? index.deleted(deleted.key())
+        : index.written(event.key(), event.object(), envelope.sequenceNr());
+    return applied.thenCompose(done -> index.progressed(slice, envelope.offset()));
   }
 }
