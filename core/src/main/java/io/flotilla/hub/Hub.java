@@ -14,6 +14,7 @@ import akka.projection.cassandra.javadsl.CassandraProjection;
 import akka.stream.alpakka.cassandra.javadsl.CassandraSession;
 import akka.stream.alpakka.cassandra.javadsl.CassandraSessionRegistry;
 import com.typesafe.config.Config;
+import io.flotilla.hub.apps.Apps;
 import io.flotilla.hub.cluster.ClusterDirectory;
 import io.flotilla.hub.cluster.ClusterDirectoryProjection;
 import io.flotilla.hub.cluster.ClusterRegistry;
@@ -27,6 +28,9 @@ import io.flotilla.hub.http.ManagedClusterHandler;
 import io.flotilla.hub.http.ObjectApi;
 import io.flotilla.hub.http.ResourceHandler;
 import io.flotilla.hub.http.ResourceRoutes;
+import io.flotilla.hub.objects.Kinds;
+import io.flotilla.hub.objects.ObjectIndex;
+import io.flotilla.hub.objects.ObjectStore;
 import io.flotilla.hub.security.HubHome;
 import io.flotilla.hub.tunnel.TunnelConnection;
 import io.flotilla.hub.tunnel.TunnelRoutes;
@@ -93,7 +97,6 @@ public final class Hub implements AutoCloseable {
           home.tokenCipher(), Base64.getEncoder().encodeToString(home.caCertificatePemBytes()),
           hub.getDuration("observed-time-persist-interval"), hub.getDuration("unknown-after-without-frequency"),
           askTimeout, Clock.systemUTC()));
-      ClusterDirectoryProjection.init(system, directory);
       ClusterWakeUp.init(system, hub.getInt("wake-up-per-second"));
 
       Authenticator authenticator = new Authenticator(system, home.adminToken(), home.bootstrapToken(), askTimeout);
@@ -101,6 +104,9 @@ public final class Hub implements AutoCloseable {
           List.of(new ClusterRegistrationRequestHandler(clusters), new ManagedClusterHandler(clusters, directory)));
       handlers.addAll(ObjectApi.start(system, session, keyspace, config.getBoolean("flotilla.cassandra.schema-autocreate"),
           home.tokenCipher(), askTimeout));
+      Apps apps = Apps.start(system, ObjectStore.init(system, askTimeout), new ObjectIndex(session, keyspace), directory,
+          Kinds.all(home.tokenCipher()), hub.getDuration("apps.reconcile-timeout"));
+      ClusterDirectoryProjection.init(system, directory, apps);
       ResourceRoutes resources = new ResourceRoutes(handlers, authenticator, hub.getBytes("max-request-bytes"),
           hub.getDuration("request-body-timeout").toMillis());
       Config tunnel = hub.getConfig("tunnel");

@@ -1,12 +1,20 @@
 package io.flotilla.hub.cluster;
 
 import akka.Done;
+import akka.stream.Materializer;
 import akka.stream.alpakka.cassandra.javadsl.CassandraSession;
+import akka.stream.javadsl.Sink;
+import akka.stream.javadsl.Source;
 import com.datastax.oss.driver.api.core.cql.Row;
 import io.flotilla.api.Json;
 import io.flotilla.api.ManagedCluster;
 import io.flotilla.api.ObjectMeta;
+import io.flotilla.api.objects.Selector;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -18,27 +26,56 @@ import java.util.concurrent.CompletionStage;
  */
 public final class ClusterDirectory {
   public static final String TABLE = "managed_clusters";
+  public static final String LABELS_TABLE = "cluster_labels";
+  /** Directory rows read at once while resolving a selector's candidates. */
+  private static final int READ_PARALLELISM = 32;
 
   private final CassandraSession session;
   private final String table;
+  private final String labels;
 
   public ClusterDirectory(CassandraSession session, String keyspace) {
     this.session = session;
     this.table = keyspace + "." + TABLE;
+    this.labels = keyspace + "." + LABELS_TABLE;
   }
 
   /** Embedded/dev mode only; production creates it from deploy/cql/schema.cql. */
   public CompletionStage<Done> createTable() {
     return session.executeCreateTable("CREATE TABLE IF NOT EXISTS " + table + " ("
         + "namespace text, name text, cluster_id text, resource_version bigint, object text, status text, "
-        + "health text, PRIMARY KEY ((namespace), name))");
+        + "health text, PRIMARY KEY ((namespace), name))")
+        .thenCompose(done -> session.executeCreateTable("CREATE TABLE IF NOT EXISTS " + labels + " ("
+            + "label_key text, label_value text, namespace text, name text, "
+            + "PRIMARY KEY ((label_key), label_value, namespace, name))"));
   }
 
   CompletionStage<Done> registered(ManagedClusterEntity.Registered event, long revision) {
     ManagedCluster object = ManagedClusterEntity.managedCluster(event, null, revision);
     return session.executeWrite("INSERT INTO " + table
             + " (namespace, name, cluster_id, resource_version, object, status, health) VALUES (?, ?, ?, ?, ?, null, null)",
-        event.namespace(), event.clusterName(), event.clusterId(), revision, Json.writeString(object));
+        event.namespace(), event.clusterName(), event.clusterId(), revision, Json.writeString(object))
+        .thenCompose(done -> relabel(event.namespace(), event.clusterName(), Map.of(), event.labels()));
+  }
+
+  /** Moves the cluster's label index rows from one label set to another (only the labels that differ). */
+  private CompletionStage<Done> relabel(String namespace, String name, Map<String, String> before,
+      Map<String, String> after) {
+    List<CompletionStage<Done>> writes = new ArrayList<>();
+    before.forEach((key, value) -> {
+      if (!value.equals(after.get(key))) {
+        writes.add(session.executeWrite("DELETE FROM " + labels
+            + " WHERE label_key = ? AND label_value = ? AND namespace = ? AND name = ?", key, value, namespace, name));
+      }
+    });
+    after.forEach((key, value) -> {
+      if (!value.equals(before.get(key))) {
+        writes.add(session.executeWrite("INSERT INTO " + labels
+            + " (label_key, label_value, namespace, name) VALUES (?, ?, ?, ?)", key, value, namespace, name));
+      }
+    });
+    return CompletableFuture.allOf(writes.stream().map(CompletionStage::toCompletableFuture)
+        .toArray(CompletableFuture[]::new)).thenApply(v -> Done.getInstance());
   }
 
   CompletionStage<Done> statusReported(ManagedClusterEntity.StatusReported event, long revision) {
@@ -68,13 +105,70 @@ public final class ClusterDirectory {
               stored.spec(), null);
           return session.executeWrite("UPDATE " + table
                   + " SET object = ?, resource_version = ? WHERE namespace = ? AND name = ?",
-              Json.writeString(relabeled), revision, event.namespace(), event.name());
+                  Json.writeString(relabeled), revision, event.namespace(), event.name())
+              .thenCompose(done -> relabel(event.namespace(), event.name(), labelsOf(stored), event.labels()));
         });
   }
 
   CompletionStage<Done> deregistered(ManagedClusterEntity.Deregistered event) {
-    return session.executeWrite("DELETE FROM " + table + " WHERE namespace = ? AND name = ?",
-        event.namespace(), event.name());
+    return get(event.namespace(), event.name())
+        .thenCompose(stored -> stored
+            .map(cluster -> relabel(event.namespace(), event.name(), labelsOf(cluster), Map.of()))
+            .orElse(CompletableFuture.completedFuture(Done.getInstance())))
+        .thenCompose(done -> session.executeWrite("DELETE FROM " + table + " WHERE namespace = ? AND name = ?",
+            event.namespace(), event.name()));
+  }
+
+  private static Map<String, String> labelsOf(ManagedCluster cluster) {
+    Map<String, String> labels = cluster.metadata().labels();
+    return labels == null ? Map.of() : labels;
+  }
+
+  /** One cluster as listed (eventually consistent), if registered. */
+  public CompletionStage<Optional<ManagedCluster>> get(String namespace, String name) {
+    return session.selectOne("SELECT resource_version, object, status, health FROM " + table
+            + " WHERE namespace = ? AND name = ?", namespace, name)
+        .thenApply(row -> row.map(ClusterDirectory::toObject));
+  }
+
+  /**
+   * The clusters that may match any of the selectors: a superset that callers filter exactly.
+   * Each selector is narrowed by the label index through one of its requirements that needs
+   * a label to be present (equality, in, exists), so a selector on a rare label reads a few
+   * rows, not the fleet; a selector without such a requirement (empty, or only negative ones)
+   * can match almost anything and reads the whole directory.
+   */
+  public CompletionStage<List<ManagedCluster>> candidates(List<Selector> selectors, Materializer materializer) {
+    List<Selector.Requirement> narrowing = new ArrayList<>();
+    for (Selector selector : selectors) {
+      Optional<Selector.Requirement> indexed = selector.requirements().stream()
+          .filter(r -> r.operator() == Selector.Operator.EQUALS || r.operator() == Selector.Operator.IN
+              || r.operator() == Selector.Operator.EXISTS)
+          .findFirst();
+      if (indexed.isEmpty()) {
+        return list(null);
+      }
+      narrowing.add(indexed.get());
+    }
+    return Source.from(narrowing)
+        .mapAsync(1, this::indexed)
+        .runFold(new TreeSet<String>(), (all, keys) -> {
+          all.addAll(keys);
+          return all;
+        }, materializer)
+        .thenCompose(keys -> Source.from(keys)
+            .mapAsync(READ_PARALLELISM, key -> get(key.substring(0, key.indexOf('/')), key.substring(key.indexOf('/') + 1)))
+            .mapConcat(found -> found.map(List::of).orElse(List.of()))
+            .runWith(Sink.seq(), materializer));
+  }
+
+  /** "namespace/name" of every cluster carrying the requirement's label (with one of its values). */
+  private CompletionStage<List<String>> indexed(Selector.Requirement requirement) {
+    String select = "SELECT namespace, name FROM " + labels + " WHERE label_key = ?";
+    CompletionStage<List<Row>> rows = requirement.operator() == Selector.Operator.EXISTS
+        ? session.selectAll(select, requirement.key())
+        : session.selectAll(select + " AND label_value IN ?", requirement.key(), List.copyOf(requirement.values()));
+    return rows.thenApply(all -> all.stream().map(r -> r.getString("namespace") + "/" + r.getString("name")).toList());
   }
 
   /** All clusters, or those of one namespace. */

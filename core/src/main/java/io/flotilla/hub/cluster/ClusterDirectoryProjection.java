@@ -20,14 +20,24 @@ import java.util.concurrent.CompletionStage;
 public final class ClusterDirectoryProjection extends Handler<EventEnvelope<ManagedClusterEntity.Event>> {
   private static final String NAME = "managed-cluster-directory";
 
-  private final ClusterDirectory directory;
-
-  private ClusterDirectoryProjection(ClusterDirectory directory) {
-    this.directory = directory;
+  /** Told, after the directory has it, that the cluster in a dedicated namespace joined, was relabelled or left. */
+  public interface Listener {
+    CompletionStage<Done> clusterChanged(String namespace);
   }
 
-  /** Runs the slices' projections spread over the hub's nodes (at-least-once; writes are idempotent). */
-  public static void init(ActorSystem<?> system, ClusterDirectory directory) {
+  private final ClusterDirectory directory;
+  private final Listener listener;
+
+  private ClusterDirectoryProjection(ClusterDirectory directory, Listener listener) {
+    this.directory = directory;
+    this.listener = listener;
+  }
+
+  /**
+   * Runs the slices' projections spread over the hub's nodes (at-least-once; writes are
+   * idempotent, and so must the listener be: a replay tells it again).
+   */
+  public static void init(ActorSystem<?> system, ClusterDirectory directory, Listener listener) {
     ShardedDaemonProcess.get(system).init(ProjectionBehavior.Command.class, NAME,
         ManagedClusterEntity.DIRECTORY_SLICES,
         slice -> {
@@ -35,7 +45,7 @@ public final class ClusterDirectoryProjection extends Handler<EventEnvelope<Mana
           SourceProvider<Offset, EventEnvelope<ManagedClusterEntity.Event>> events =
               EventSourcedProvider.eventsByTag(system, CassandraReadJournal.Identifier(), tag);
           return ProjectionBehavior.create(CassandraProjection.atLeastOnce(
-              ProjectionId.of(NAME, tag), events, () -> new ClusterDirectoryProjection(directory)));
+              ProjectionId.of(NAME, tag), events, () -> new ClusterDirectoryProjection(directory, listener)));
         },
         ShardedDaemonProcessSettings.create(system),
         Optional.of(ProjectionBehavior.stopMessage()));
@@ -45,13 +55,16 @@ public final class ClusterDirectoryProjection extends Handler<EventEnvelope<Mana
   public CompletionStage<Done> process(EventEnvelope<ManagedClusterEntity.Event> envelope) {
     ManagedClusterEntity.Event event = envelope.event();
     if (event instanceof ManagedClusterEntity.Registered registered) {
-      return directory.registered(registered, envelope.sequenceNr());
+      return directory.registered(registered, envelope.sequenceNr())
+          .thenCompose(done -> listener.clusterChanged(registered.namespace()));
     } else if (event instanceof ManagedClusterEntity.StatusReported reported) {
       return directory.statusReported(reported, envelope.sequenceNr());
     } else if (event instanceof ManagedClusterEntity.Deregistered deregistered) {
-      return directory.deregistered(deregistered);
+      return directory.deregistered(deregistered)
+          .thenCompose(done -> listener.clusterChanged(deregistered.namespace()));
     } else if (event instanceof ManagedClusterEntity.LabelsChanged labels) {
-      return directory.labelsChanged(labels, envelope.sequenceNr());
+      return directory.labelsChanged(labels, envelope.sequenceNr())
+          .thenCompose(done -> listener.clusterChanged(labels.namespace()));
     } else if (event instanceof ManagedClusterEntity.HealthUnknown unknown) {
       return directory.healthUnknown(unknown, envelope.sequenceNr());
     }

@@ -24,7 +24,8 @@ class ObjectRestartTest {
   @RegisterExtension
   static final EmbeddedCassandraExtension cassandra = new EmbeddedCassandraExtension();
 
-  static final String SUBS = "/apis/apps.clusternet.io/v1alpha1/namespaces/default/subscriptions";
+  // HelmCharts: stored objects no controller writes to unless a Subscription uses them
+  static final String CHARTS = "/apis/apps.clusternet.io/v1alpha1/namespaces/default/helmcharts";
   static final String SECRETS = "/api/v1/namespaces/default/secrets";
 
   @TempDir
@@ -36,12 +37,12 @@ class ObjectRestartTest {
     JsonNode before;
     try (Hub hub = Hub.start(TestHubs.config(cassandra), hubHome)) {
       HubClient client = new HubClient(hubHome.clientSslContext(), hub.port());
-      ObjectNode sub = (ObjectNode) Json.parse(("{'apiVersion':'apps.clusternet.io/v1alpha1','kind':'Subscription',"
-          + "'metadata':{'name':'app-demo'},'spec':{'subscribers':[{'clusterAffinity':{}}],"
-          + "'feeds':[{'apiVersion':'v1','kind':'Namespace','name':'foo'}]}}").replace('\'', '"')
+      ObjectNode chart = (ObjectNode) Json.parse(("{'apiVersion':'apps.clusternet.io/v1alpha1','kind':'HelmChart',"
+          + "'metadata':{'name':'app-demo'},'spec':{'repo':'https://charts.example.com','chart':'web',"
+          + "'version':'1.0.0','targetNamespace':'web'}}").replace('\'', '"')
           .getBytes(StandardCharsets.UTF_8));
-      assertEquals(201, client.post(SUBS, hubHome.adminToken(), sub).code());
-      HubClient.Reply labeled = client.mergePatch(SUBS + "/app-demo", hubHome.adminToken(),
+      assertEquals(201, client.post(CHARTS, hubHome.adminToken(), chart).code());
+      HubClient.Reply labeled = client.mergePatch(CHARTS + "/app-demo", hubHome.adminToken(),
           "{\"metadata\":{\"labels\":{\"tier\":\"edge\"}}}");
       assertEquals(200, labeled.code(), labeled.body());
       before = labeled.json();
@@ -53,20 +54,20 @@ class ObjectRestartTest {
 
     try (Hub hub = Hub.start(TestHubs.config(cassandra), HubHome.open(home, 6443, List.of()))) {
       HubClient client = new HubClient(hubHome.clientSslContext(), hub.port());
-      JsonNode after = client.get(SUBS + "/app-demo", hubHome.adminToken()).json();
+      JsonNode after = client.get(CHARTS + "/app-demo", hubHome.adminToken()).json();
       assertEquals(before, after);
       assertEquals("2", after.at("/metadata/resourceVersion").asText());
       assertEquals("aHVudGVyMg==", client.get(SECRETS + "/db", hubHome.adminToken()).text("/data/password"));
 
       ObjectNode update = after.deepCopy();
-      ((ObjectNode) update.get("spec")).put("schedulingStrategy", "Dividing");
-      HubClient.Reply updated = client.put(SUBS + "/app-demo", hubHome.adminToken(), update);
+      ((ObjectNode) update.get("spec")).put("version", "1.1.0");
+      HubClient.Reply updated = client.put(CHARTS + "/app-demo", hubHome.adminToken(), update);
       assertEquals(200, updated.code(), updated.body());
       assertEquals("3", updated.text("/metadata/resourceVersion"));
       assertEquals(2, updated.json().at("/metadata/generation").asLong());
       TestProbe.create(hub.system()).awaitAssert(Duration.ofSeconds(30), Duration.ofMillis(250), () -> {
-        JsonNode list = client.get(SUBS, hubHome.adminToken()).json();
-        assertEquals("Dividing", list.at("/items/0/spec/schedulingStrategy").asText(), list.toString());
+        JsonNode list = client.get(CHARTS, hubHome.adminToken()).json();
+        assertEquals("1.1.0", list.at("/items/0/spec/version").asText(), list.toString());
         return null;
       });
     }
