@@ -39,20 +39,30 @@ final class AppObjects {
    * (status belongs to whoever reports it).
    */
   CompletionStage<ObjectNode> apply(String key, ObjectNode desired) {
-    return apply(key, desired, AppObjects::merged);
+    return apply(key, desired, AppObjects::merged, false);
   }
 
-  /** As {@link #apply(String, ObjectNode)}, with merge deciding what an existing object becomes. */
-  CompletionStage<ObjectNode> apply(String key, ObjectNode desired, BinaryOperator<ObjectNode> merge) {
-    return get(key).thenCompose(current -> {
-      if (current.isEmpty()) {
-        return store.ask(key, reply -> new ObjectEntity.Create(Json.writeString(desired), false, reply))
-            .thenCompose(reply -> reply instanceof ObjectEntity.Found found
-                ? CompletableFuture.completedFuture(ObjectEntity.parseObject(found.object()))
-                : apply(key, desired, merge)); // created meanwhile: update it instead
-      }
-      return update(key, stored -> merge.apply(stored, desired)).thenApply(Optional::orElseThrow);
-    });
+  /**
+   * As {@link #apply(String, ObjectNode)}, with merge deciding what an existing object becomes.
+   * likelyNew: try to create first (one ask instead of two for a new cluster's objects).
+   */
+  CompletionStage<ObjectNode> apply(String key, ObjectNode desired, BinaryOperator<ObjectNode> merge,
+      boolean likelyNew) {
+    if (likelyNew) {
+      return create(key, desired, merge);
+    }
+    return get(key).thenCompose(current -> current.isEmpty()
+        ? create(key, desired, merge)
+        : update(key, stored -> merge.apply(stored, desired)).thenApply(Optional::orElseThrow));
+  }
+
+  private CompletionStage<ObjectNode> create(String key, ObjectNode desired, BinaryOperator<ObjectNode> merge) {
+    return store.ask(key, reply -> new ObjectEntity.Create(Json.writeString(desired), false, reply))
+        .thenCompose(reply -> reply instanceof ObjectEntity.Found found
+            ? CompletableFuture.completedFuture(ObjectEntity.parseObject(found.object()))
+            : update(key, stored -> merge.apply(stored, desired)).thenCompose(updated -> updated.isPresent()
+                ? CompletableFuture.completedFuture(updated.get())
+                : create(key, desired, merge))); // it exists (or was deleted meanwhile): update it instead
   }
 
   /** desired's labels, annotations and body over the stored object's metadata; stored status unless desired has one. */

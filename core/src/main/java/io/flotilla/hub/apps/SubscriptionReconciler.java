@@ -52,7 +52,7 @@ final class SubscriptionReconciler {
   /** How the reason of a Description that could not be rendered starts (the agent's failures say otherwise). */
   static final String RENDER_FAILED = "render failed: ";
   /** Clusters rendered at once during a full reconcile. */
-  private static final int CLUSTER_PARALLELISM = 16;
+  private static final int CLUSTER_PARALLELISM = 64;
 
   /** How a reconcile ended, for the controller (a missing feed is retried later). */
   enum Outcome { DONE, WAITING_FOR_FEEDS }
@@ -119,6 +119,7 @@ final class SubscriptionReconciler {
             List<ClusterCandidate> bindings = placement.bindings();
             return Source.range(0, bindings.size() - 1)
                 .mapAsyncUnordered(CLUSTER_PARALLELISM, i -> renderCluster(loaded, bindings.get(i),
+                    !bound.contains(bindings.get(i).key()),
                     replicasOf(placement, i), overrides.globalizations(),
                     overrides.localizations().getOrDefault(bindings.get(i).namespace(), List.of())))
                 .runWith(Sink.ignore(), materializer)
@@ -166,7 +167,8 @@ final class SubscriptionReconciler {
           if (wasBound.isPresent() && !rerender && wasBound.get().equals(cluster.key())) {
             return done();
           }
-          return overrides().thenCompose(overrides -> renderCluster(loaded, cluster, replicasOf(placement, 0),
+          return overrides().thenCompose(overrides -> renderCluster(loaded, cluster, wasBound.isEmpty(),
+                  replicasOf(placement, 0),
                   overrides.globalizations(), overrides.localizations().getOrDefault(clusterNamespace, List.of())))
               .thenCompose(rendered -> changeBindings(key, bindings -> bindings.add(cluster.key())))
               .thenApply(done -> Outcome.DONE);
@@ -227,7 +229,8 @@ final class SubscriptionReconciler {
   }
 
   /** Writes the cluster's Base and its Descriptions. */
-  private CompletionStage<Done> renderCluster(Loaded loaded, ClusterCandidate cluster, Map<String, Integer> replicas,
+  private CompletionStage<Done> renderCluster(Loaded loaded, ClusterCandidate cluster, boolean newBinding,
+      Map<String, Integer> replicas,
       List<ObjectNode> globalizations, List<ObjectNode> localizations) {
     ObjectNode sub = loaded.subscription();
     Map<String, String> labels = subscriptionLabels(sub);
@@ -235,31 +238,36 @@ final class SubscriptionReconciler {
     labels.put(ManagedCluster.LABEL_CLUSTER_NAME, cluster.name());
     ObjectNode base = object("Base", cluster.namespace(), name(sub), labels);
     base.putObject("spec").set("feeds", sub.path("spec").path("feeds").deepCopy());
-    return objects.apply(baseKey(cluster.namespace(), name(sub)), base).thenCompose(storedBase -> {
-      List<Rendering.Rendered> rendered = Rendering.render(storedBase, cluster.labels(), loaded.templates(),
-          globalizations, localizations, replicas, loaded.replicaJsonPaths());
-      Set<String> written = new TreeSet<>();
-      List<CompletionStage<ObjectNode>> writes = new ArrayList<>();
-      for (Rendering.Rendered r : rendered) {
-        String descName = r.description().path("metadata").path("name").asText();
-        written.add(descName);
-        writes.add(writeDescription(descriptionKey(cluster.namespace(), descName), r));
+    return objects.apply(baseKey(cluster.namespace(), name(sub)), base, AppObjects::merged, newBinding)
+        .thenCompose(storedBase -> writeDescriptions(storedBase, Rendering.render(storedBase, cluster.labels(),
+            loaded.templates(), globalizations, localizations, replicas, loaded.replicaJsonPaths()), newBinding));
+  }
+
+  /** The Base's Descriptions as rendered; one it no longer has (no charts left, say) is deleted. */
+  private CompletionStage<Done> writeDescriptions(ObjectNode base, List<Rendering.Rendered> rendered,
+      boolean newBinding) {
+    String namespace = namespace(base);
+    Set<String> written = new TreeSet<>();
+    List<CompletionStage<?>> writes = new ArrayList<>();
+    for (Rendering.Rendered r : rendered) {
+      String descName = r.description().path("metadata").path("name").asText();
+      written.add(descName);
+      writes.add(writeDescription(descriptionKey(namespace, descName), r, newBinding));
+    }
+    for (String suffix : DESCRIPTION_SUFFIXES) {
+      String descName = name(base) + suffix;
+      if (!newBinding && !written.contains(descName)) {
+        writes.add(objects.delete(descriptionKey(namespace, descName)));
       }
-      for (String suffix : DESCRIPTION_SUFFIXES) {
-        String descName = name(sub) + suffix;
-        if (!written.contains(descName)) {
-          writes.add(objects.delete(descriptionKey(cluster.namespace(), descName)).thenApply(d -> null));
-        }
-      }
-      return allOf(writes).thenApply(done -> Done.getInstance());
-    });
+    }
+    return allOf(writes).thenApply(done -> Done.getInstance());
   }
 
   /**
    * A new spec is Pending until the agent reports on it. A render failure keeps the spec the
    * cluster has (delivering the partial one would prune what failed) and says why in status.
    */
-  private CompletionStage<ObjectNode> writeDescription(String key, Rendering.Rendered rendered) {
+  private CompletionStage<ObjectNode> writeDescription(String key, Rendering.Rendered rendered, boolean likelyNew) {
     ObjectNode desired = rendered.description();
     ObjectNode status = desired.putObject("status");
     if (rendered.failure() != null) {
@@ -267,7 +275,7 @@ final class SubscriptionReconciler {
       return objects.apply(key, desired, (stored, failed) -> {
         stored.set("status", failed.get("status"));
         return stored;
-      });
+      }, likelyNew);
     }
     status.put("phase", "Pending");
     return objects.apply(key, desired, (stored, fresh) -> {
@@ -277,7 +285,7 @@ final class SubscriptionReconciler {
         result.set("status", stored.get("status"));
       }
       return result;
-    });
+    }, likelyNew);
   }
 
   /** Deletes a cluster's Base and Descriptions for this Subscription ("namespace/name" of the cluster). */
@@ -425,7 +433,7 @@ final class SubscriptionReconciler {
     return CompletableFuture.completedFuture(Outcome.DONE);
   }
 
-  private static <T> CompletionStage<Void> allOf(List<? extends CompletionStage<? extends T>> stages) {
+  private static CompletionStage<Void> allOf(List<? extends CompletionStage<?>> stages) {
     return CompletableFuture.allOf(stages.stream().map(CompletionStage::toCompletableFuture)
         .toArray(CompletableFuture[]::new));
   }
