@@ -95,14 +95,15 @@ final class ApiHandler implements HttpHandler {
   }
 
   private Optional<ObjectNode> nonResource(List<String> path) {
+    List<ResourceType> served = store.types().all();
     return switch (String.join("/", path)) {
       case "" -> Optional.of(rootPaths());
       case "version" -> Optional.of(Discovery.version());
       case "api" -> Optional.of(Discovery.apiVersions(serverAddress));
-      case "api/v1" -> Discovery.resourceList("", "v1");
-      case "apis" -> Optional.of(Discovery.groupList());
-      default -> path.get(0).equals("apis") && path.size() == 2 ? Discovery.apiGroup(path.get(1))
-          : path.get(0).equals("apis") && path.size() == 3 ? Discovery.resourceList(path.get(1), path.get(2))
+      case "api/v1" -> Discovery.resourceList(served, "", "v1");
+      case "apis" -> Optional.of(Discovery.groupList(served));
+      default -> path.get(0).equals("apis") && path.size() == 2 ? Discovery.apiGroup(served, path.get(1))
+          : path.get(0).equals("apis") && path.size() == 3 ? Discovery.resourceList(served, path.get(1), path.get(2))
           : Optional.empty();
     };
   }
@@ -117,7 +118,7 @@ final class ApiHandler implements HttpHandler {
     if (parts.size() > 3) {
       throw StatusError.pathNotFound();
     }
-    ResourceType type = ResourceType.find(group, version, parts.get(0)).orElseThrow(StatusError::pathNotFound);
+    ResourceType type = store.types().find(group, version, parts.get(0)).orElseThrow(StatusError::pathNotFound);
     String name = parts.size() > 1 ? parts.get(1) : null;
     String subresource = parts.size() > 2 ? parts.get(2) : null;
     boolean allNamespacesRead = type.namespaced() && namespace == null && name == null
@@ -310,10 +311,10 @@ final class ApiHandler implements HttpHandler {
     return list;
   }
 
-  private static ObjectNode rootPaths() {
+  private ObjectNode rootPaths() {
     List<String> paths = new ArrayList<>(List.of("/api", "/api/v1", "/apis", "/healthz", "/livez", "/readyz",
         "/openapi/v2", "/version"));
-    ResourceType.ALL.stream().filter(t -> !t.group().isEmpty()).forEach(t -> {
+    store.types().all().stream().filter(t -> !t.group().isEmpty()).forEach(t -> {
       paths.add("/apis/" + t.group());
       paths.add("/apis/" + t.apiVersion());
     });
@@ -414,9 +415,16 @@ final class ApiHandler implements HttpHandler {
       return exchange.getRequestBody().readAllBytes();
     }
 
-    /** A POST/PUT body: JSON only (kubectl and client-java send JSON; YAML and protobuf bodies are 415). */
+    /**
+     * A POST/PUT body: JSON, or protobuf for the kinds client-java-proto describes (typed Go clients such as
+     * Helm's release storage send it); YAML and other protobuf bodies are 415.
+     */
     ObjectNode jsonObject() throws IOException {
       String mediaType = mediaType();
+      if (mediaType.equals(ProtobufBodies.MEDIA_TYPE)) {
+        return ProtobufBodies.decode(body()).orElseThrow(() ->
+            StatusError.unsupportedMediaType(mediaType, List.of(JSON_TYPE, ProtobufBodies.MEDIA_TYPE)));
+      }
       if (!mediaType.isEmpty() && !mediaType.equals(JSON_TYPE) && !mediaType.equals("*/*")) {
         throw StatusError.unsupportedMediaType(mediaType, List.of(JSON_TYPE));
       }
@@ -430,6 +438,10 @@ final class ApiHandler implements HttpHandler {
     /** DeleteOptions, or an empty object when the request has no body. */
     JsonNode optionalJson() throws IOException {
       byte[] body = body();
+      if (body.length > 0 && mediaType().equals(ProtobufBodies.MEDIA_TYPE)) {
+        return ProtobufBodies.decode(body).orElseThrow(() ->
+            StatusError.unsupportedMediaType(mediaType(), List.of(JSON_TYPE, ProtobufBodies.MEDIA_TYPE)));
+      }
       JsonNode options = body.length == 0 ? null : JSON.readTree(body);
       return options == null ? JsonNodeFactory.instance.objectNode() : options;
     }

@@ -8,8 +8,8 @@ import java.util.Optional;
 
 /**
  * The discovery documents (/api, /apis, /apis/&lt;g&gt;, group-version resource lists) and /version, derived
- * from {@link ResourceType#ALL}. Only the plain (unaggregated) forms: kubectl asks for aggregated
- * discovery first and falls back when the answer's Content-Type is plain application/json.
+ * from the types a server serves ({@link ResourceTypes#all()}). Only the plain (unaggregated) forms: kubectl asks
+ * for aggregated discovery first and falls back when the answer's Content-Type is plain application/json.
  */
 final class Discovery {
 
@@ -46,23 +46,23 @@ final class Discovery {
   }
 
   /** /apis: every named group. */
-  static ObjectNode groupList() {
+  static ObjectNode groupList(List<ResourceType> served) {
     ObjectNode list = node().put("kind", "APIGroupList").put("apiVersion", "v1");
     ArrayNode groups = list.putArray("groups");
-    groupNames().forEach(g -> groups.add(group(g)));
+    groupNames(served).forEach(g -> groups.add(group(served, g)));
     return list;
   }
 
   /** /apis/&lt;group&gt;. */
-  static Optional<ObjectNode> apiGroup(String group) {
-    return groupNames().contains(group)
-        ? Optional.of(group(group).put("kind", "APIGroup").put("apiVersion", "v1"))
+  static Optional<ObjectNode> apiGroup(List<ResourceType> served, String group) {
+    return groupNames(served).contains(group)
+        ? Optional.of(group(served, group).put("kind", "APIGroup").put("apiVersion", "v1"))
         : Optional.empty();
   }
 
   /** /api/v1 or /apis/&lt;group&gt;/&lt;version&gt;: the resources with their verbs, short names and subresources. */
-  static Optional<ObjectNode> resourceList(String group, String version) {
-    List<ResourceType> types = ResourceType.ALL.stream()
+  static Optional<ObjectNode> resourceList(List<ResourceType> served, String group, String version) {
+    List<ResourceType> types = served.stream()
         .filter(t -> t.group().equals(group) && t.version().equals(version))
         .toList();
     if (types.isEmpty()) {
@@ -99,14 +99,14 @@ final class Discovery {
     return Optional.of(list);
   }
 
-  private static List<String> groupNames() {
-    return ResourceType.ALL.stream().map(ResourceType::group).filter(g -> !g.isEmpty()).distinct().toList();
+  private static List<String> groupNames(List<ResourceType> served) {
+    return served.stream().map(ResourceType::group).filter(g -> !g.isEmpty()).distinct().toList();
   }
 
-  private static ObjectNode group(String name) {
+  private static ObjectNode group(List<ResourceType> served, String name) {
     ObjectNode group = node().put("name", name);
     ArrayNode versions = group.putArray("versions");
-    ResourceType.ALL.stream()
+    served.stream()
         .filter(t -> t.group().equals(name))
         .map(ResourceType::version)
         .distinct()

@@ -9,7 +9,8 @@ import java.util.regex.Pattern;
 
 /**
  * The few per-kind rules of kube-apiserver's registry strategies that clients notice: name validation,
- * what status a new object starts with, namespace labels and phases, service cluster IPs, secret data.
+ * what status a new object starts with, namespace labels and phases, service cluster IPs, secret data,
+ * CustomResourceDefinitions' validation and status.
  */
 final class KindRules {
 
@@ -71,6 +72,7 @@ final class KindRules {
           object.put("type", "Opaque");
         }
       }
+      case CustomResourceDefinitions.KIND -> CustomResourceDefinitions.establish(object);
       default -> {
       }
     }
@@ -82,6 +84,9 @@ final class KindRules {
     if (type.kind().equals("Namespace")) {
       // a namespace's spec holds only its finalizers, which kube changes through /finalize alone
       updated.set("spec", old.get("spec").deepCopy());
+    }
+    if (type.kind().equals(CustomResourceDefinitions.KIND)) {
+      CustomResourceDefinitions.establish(updated);
     }
     if (type.kind().equals("Service")) {
       // kube keeps allocated IPs when an update omits them

@@ -14,8 +14,9 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * One served Kubernetes resource. {@link #ALL} is the whole API surface of the sandbox: discovery,
- * routing, storage and selectors are all driven from it, so serving another kind is one line.
+ * One served Kubernetes resource. {@link #ALL} is the sandbox's built-in API surface (CustomResourceDefinitions
+ * add to it per server, see {@link ResourceTypes}): discovery, routing, storage and selectors are all driven
+ * from it, so serving another kind is one line.
  */
 record ResourceType(String group, String version, String kind, String plural, Set<Trait> traits,
                     List<String> shortNames, List<String> selectableFields) {
@@ -57,19 +58,16 @@ record ResourceType(String group, String version, String kind, String plural, Se
       of("rbac.authorization.k8s.io", "v1", "Role", "roles", EnumSet.of(NAMESPACED), ""),
       of("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", EnumSet.of(NAMESPACED), ""),
       of("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", CLUSTER, ""),
-      of("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", CLUSTER, ""));
+      of("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", CLUSTER, ""),
+      // each stored definition serves one more type (see CustomResourceDefinitions and ResourceTypes)
+      of("apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", EnumSet.of(STATUS),
+          "crd"));
 
   private static ResourceType of(String group, String version, String kind, String plural, Set<Trait> traits,
                                  String shortName, String... fields) {
     return new ResourceType(group, version, kind, plural, Set.copyOf(traits),
         shortName.isEmpty() ? List.of() : List.of(shortName),
         Stream.concat(Stream.of("metadata.name", "metadata.namespace"), Arrays.stream(fields)).toList());
-  }
-
-  static Optional<ResourceType> find(String group, String version, String plural) {
-    return ALL.stream()
-        .filter(t -> t.group.equals(group) && t.version.equals(version) && t.plural.equals(plural))
-        .findFirst();
   }
 
   static Optional<ResourceType> byKind(String kind) {

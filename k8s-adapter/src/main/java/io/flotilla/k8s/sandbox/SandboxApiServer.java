@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * client-java (discovery, CRUD with resourceVersion conflicts, status subresources, label and field
  * selectors, paging, watches with bookmarks and 410 on compacted versions, JSON/merge/strategic merge patch,
  * server-side Tables). No controllers run: objects change only when a client changes them. What it serves
- * is listed in {@code ResourceType.ALL}.
+ * is listed in {@code ResourceType.ALL}, plus one type per stored CustomResourceDefinition (established at once).
  */
 public final class SandboxApiServer implements AutoCloseable {
 

@@ -10,6 +10,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -52,10 +53,13 @@ final class Store implements AutoCloseable {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Set<String> UNDELETABLE_NAMESPACES = Set.of("default", "kube-system", "kube-public");
+  private static final ResourceType DEFINITIONS = ResourceType.byKind(CustomResourceDefinitions.KIND).orElseThrow();
 
   private final Object lock = new Object();
+  private final ResourceTypes types = new ResourceTypes();
+  /** Per served type; custom types come and go with their definitions (see {@link #redefine}). */
   private final Map<ResourceType, NavigableMap<Key, ObjectNode>> objects = ResourceType.ALL.stream()
-      .collect(Collectors.toMap(t -> t, t -> new TreeMap<>(Key.ORDER)));
+      .collect(Collectors.toMap(t -> t, t -> new TreeMap<>(Key.ORDER), (a, b) -> a, HashMap::new));
   private final ArrayDeque<Event> history = new ArrayDeque<>();
   private final Set<Watcher> watchers = new LinkedHashSet<>();
   private final KindRules rules = new KindRules();
@@ -76,6 +80,11 @@ final class Store implements AutoCloseable {
     scheduler.scheduleAtFixedRate(this::sendBookmarks, bookmarkMillis, bookmarkMillis, TimeUnit.MILLISECONDS);
   }
 
+  /** The types served now: the built-in ones and those of the stored CustomResourceDefinitions. */
+  ResourceTypes types() {
+    return types;
+  }
+
   ObjectNode create(ResourceType type, String namespace, ObjectNode body, boolean dryRun) {
     ObjectNode object = body.deepCopy();
     checkTypeMeta(type, object);
@@ -91,14 +100,14 @@ final class Store implements AutoCloseable {
         }
         do {
           name = prefix + KubeObjects.nameSuffix(ThreadLocalRandom.current());
-        } while (objects.get(type).containsKey(key(type, namespace, name)));
+        } while (stored(type).containsKey(key(type, namespace, name)));
         metadata.put("name", name);
       }
       KindRules.validateName(type, name);
       if (type.namespaced()) {
         requireActiveNamespace(type, namespace, name);
       }
-      if (objects.get(type).containsKey(key(type, namespace, name))) {
+      if (stored(type).containsKey(key(type, namespace, name))) {
         throw StatusError.alreadyExists(type, name);
       }
       metadata.remove(List.of("resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"));
@@ -117,7 +126,7 @@ final class Store implements AutoCloseable {
 
   Page list(Filter filter, long limit, String continueToken) {
     synchronized (lock) {
-      NavigableMap<Key, ObjectNode> all = objects.get(filter.type());
+      NavigableMap<Key, ObjectNode> all = stored(filter.type());
       String listRevision = String.valueOf(revision);
       NavigableMap<Key, ObjectNode> range = all;
       if (continueToken != null && !continueToken.isEmpty()) {
@@ -188,7 +197,7 @@ final class Store implements AutoCloseable {
   Page deleteCollection(Filter filter, boolean dryRun) {
     synchronized (lock) {
       List<ObjectNode> deleted = new ArrayList<>();
-      for (ObjectNode object : List.copyOf(objects.get(filter.type()).values())) {
+      for (ObjectNode object : List.copyOf(stored(filter.type()).values())) {
         if (filter.matches(object)) {
           deleted.add(dryRun ? object.deepCopy() : remove(filter.type(), object));
         }
@@ -205,7 +214,7 @@ final class Store implements AutoCloseable {
     synchronized (lock) {
       List<Watcher.Delivery> initial = new ArrayList<>();
       if (resourceVersion == null || resourceVersion.isEmpty() || resourceVersion.equals("0")) {
-        objects.get(filter.type()).values().stream()
+        stored(filter.type()).values().stream()
             .filter(filter::matches)
             .forEach(o -> initial.add(new Watcher.Delivery("ADDED", o)));
       } else {
@@ -325,15 +334,15 @@ final class Store implements AutoCloseable {
 
   private void finalizeNamespace(ResourceType namespaces, String name) {
     synchronized (lock) {
-      for (ResourceType type : ResourceType.ALL) {
+      for (ResourceType type : List.copyOf(objects.keySet())) {
         if (type.namespaced()) {
-          for (ObjectNode object : List.copyOf(objects.get(type).subMap(
+          for (ObjectNode object : List.copyOf(stored(type).subMap(
               new Key(name, ""), true, new Key(name + "\0", ""), false).values())) {
             remove(type, object);
           }
         }
       }
-      ObjectNode namespace = objects.get(namespaces).get(key(namespaces, null, name));
+      ObjectNode namespace = stored(namespaces).get(key(namespaces, null, name));
       if (namespace != null) {
         remove(namespaces, namespace);
       }
@@ -348,26 +357,62 @@ final class Store implements AutoCloseable {
   /** Stores a new object at the next revision; answers a copy. */
   private ObjectNode insert(ResourceType type, ObjectNode object) {
     KubeObjects.metadata(object).put("resourceVersion", String.valueOf(++revision));
-    objects.get(type).put(key(type, KubeObjects.namespace(object), KubeObjects.name(object)), object);
+    stored(type).put(key(type, KubeObjects.namespace(object), KubeObjects.name(object)), object);
     record(type, "ADDED", object, null);
+    if (type.equals(DEFINITIONS)) {
+      redefine(KubeObjects.name(object), CustomResourceDefinitions.servedType(object));
+    }
     return object.deepCopy();
   }
 
   /** Stores a new version of an object at the next revision; answers a copy. */
   private ObjectNode modify(ResourceType type, ObjectNode current, ObjectNode next) {
     KubeObjects.metadata(next).put("resourceVersion", String.valueOf(++revision));
-    objects.get(type).put(key(type, KubeObjects.namespace(next), KubeObjects.name(next)), next);
+    stored(type).put(key(type, KubeObjects.namespace(next), KubeObjects.name(next)), next);
     record(type, "MODIFIED", next, current);
+    if (type.equals(DEFINITIONS)) {
+      redefine(KubeObjects.name(next), CustomResourceDefinitions.servedType(next));
+    }
     return next.deepCopy();
   }
 
   /** Deletes a stored object; the returned copy carries the revision of the deletion, as kube's DELETED events do. */
   private ObjectNode remove(ResourceType type, ObjectNode object) {
-    objects.get(type).remove(key(type, KubeObjects.namespace(object), KubeObjects.name(object)));
+    stored(type).remove(key(type, KubeObjects.namespace(object), KubeObjects.name(object)));
     ObjectNode deleted = object.deepCopy();
     KubeObjects.metadata(deleted).put("resourceVersion", String.valueOf(++revision));
     record(type, "DELETED", deleted, null);
+    if (type.equals(DEFINITIONS)) {
+      redefine(KubeObjects.name(object), null);
+    }
     return deleted.deepCopy();
+  }
+
+  /**
+   * Serves what a definition now defines ({@code type}; null once it is deleted). Its custom resources move
+   * to the new type when only details changed (status subresource, short names); when the definition is gone
+   * or stores another version they are deleted, as kube deletes custom resources with their definition.
+   */
+  private void redefine(String definitionName, ResourceType type) {
+    ResourceType before = types.definedBy(definitionName).orElse(null);
+    if (Objects.equals(before, type)) {
+      return;
+    }
+    NavigableMap<Key, ObjectNode> kept = new TreeMap<>(Key.ORDER);
+    if (before != null) {
+      boolean sameResource = type != null && type.apiVersion().equals(before.apiVersion())
+          && type.plural().equals(before.plural()) && type.namespaced() == before.namespaced();
+      if (sameResource) {
+        kept = objects.get(before);
+      } else {
+        List.copyOf(objects.get(before).values()).forEach(o -> remove(before, o));
+      }
+      objects.remove(before);
+    }
+    types.define(definitionName, type);
+    if (type != null) {
+      objects.put(type, kept);
+    }
   }
 
   private void record(ResourceType type, String action, ObjectNode object, ObjectNode previous) {
@@ -399,8 +444,17 @@ final class Store implements AutoCloseable {
     return bookmark;
   }
 
+  /** The objects of a served type; 404 for a custom type whose definition went away after the request was routed. */
+  private NavigableMap<Key, ObjectNode> stored(ResourceType type) {
+    NavigableMap<Key, ObjectNode> stored = objects.get(type);
+    if (stored == null) {
+      throw StatusError.pathNotFound();
+    }
+    return stored;
+  }
+
   private ObjectNode current(ResourceType type, String namespace, String name) {
-    ObjectNode object = objects.get(type).get(key(type, namespace, name));
+    ObjectNode object = stored(type).get(key(type, namespace, name));
     if (object == null) {
       throw StatusError.notFound(type, name);
     }
@@ -409,7 +463,7 @@ final class Store implements AutoCloseable {
 
   private void requireActiveNamespace(ResourceType type, String namespace, String name) {
     ResourceType namespaces = ResourceType.byKind("Namespace").orElseThrow();
-    ObjectNode ns = objects.get(namespaces).get(key(namespaces, null, namespace));
+    ObjectNode ns = stored(namespaces).get(key(namespaces, null, namespace));
     if (ns == null) {
       throw StatusError.notFound(namespaces, namespace);
     }

@@ -60,7 +60,7 @@ class HttpProtocolTest {
 
     JsonNode groups = request("GET", "/apis", AGGREGATED_DISCOVERY, null, null).json();
     assertEquals("APIGroupList", groups.path("kind").asText());
-    assertEquals(List.of("apps", "batch", "coordination.k8s.io", "rbac.authorization.k8s.io"),
+    assertEquals(List.of("apps", "batch", "coordination.k8s.io", "rbac.authorization.k8s.io", "apiextensions.k8s.io"),
         values(groups.path("groups"), "name"));
     assertEquals("apps/v1", get("/apis/apps").json().path("preferredVersion").path("groupVersion").asText());
 
