@@ -280,9 +280,13 @@ final class SubscriptionReconciler {
     status.put("phase", "Pending");
     return objects.apply(key, desired, (stored, fresh) -> {
       ObjectNode result = AppObjects.merged(stored, fresh);
+      JsonNode reported = stored.path("status");
       if (stored.path("spec").equals(fresh.path("spec")) && stored.has("status")
-          && !stored.path("status").path("reason").asText().startsWith(RENDER_FAILED)) {
-        result.set("status", stored.get("status"));
+          && !reported.path("reason").asText().startsWith(RENDER_FAILED)) {
+        result.set("status", reported);
+      } else if (reported.has("manifestStatuses")) {
+        // what the agent deployed last: it prunes what the new spec no longer has from this list
+        result.withObjectProperty("status").set("manifestStatuses", reported.get("manifestStatuses"));
       }
       return result;
     }, likelyNew);

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -67,6 +68,7 @@ public final class Agent implements AutoCloseable {
   private final ApiClient child;
   private final ExecutorService tunnelWorkers;
   private final AtomicReference<TunnelClient> tunnel = new AtomicReference<>();
+  private final Map<String, DescriptionSync.Deployer> deployers;
   private volatile boolean closed;
 
   public Agent(AgentOptions options, ApiClient child) {
@@ -74,10 +76,20 @@ public final class Agent implements AutoCloseable {
   }
 
   public Agent(AgentOptions options, ApiClient child, Timing timing) {
-    this(options, child, timing, new HttpsHubApi(options.parentUrl(), Pem.trusting(caPem(options))));
+    this(options, child, timing, Map.of());
+  }
+
+  /** deployers: by spec.deployer, for the Descriptions the agent pulls (none: it deploys nothing). */
+  public Agent(AgentOptions options, ApiClient child, Timing timing, Map<String, DescriptionSync.Deployer> deployers) {
+    this(options, child, timing, new HttpsHubApi(options.parentUrl(), Pem.trusting(caPem(options))), deployers);
   }
 
   Agent(AgentOptions options, ApiClient child, Timing timing, HubApi hub) {
+    this(options, child, timing, hub, Map.of());
+  }
+
+  private Agent(AgentOptions options, ApiClient child, Timing timing, HubApi hub,
+      Map<String, DescriptionSync.Deployer> deployers) {
     this.options = options;
     this.timing = timing;
     this.clusterName = options.clusterName() != null ? options.clusterName() : generateName(options.clusterNamePrefix());
@@ -90,6 +102,7 @@ public final class Agent implements AutoCloseable {
     this.controlThread = daemon(this::run, "flotilla-agent");
     this.child = child;
     this.tunnelWorkers = Executors.newCachedThreadPool(r -> daemon(r, "flotilla-tunnel-worker"));
+    this.deployers = deployers;
   }
 
   public synchronized void start() {
@@ -183,6 +196,9 @@ public final class Agent implements AutoCloseable {
       if (options.featureGates().enabled(FeatureGates.SOCKET_CONNECTION)) {
         openTunnel(id);
       }
+      if (!deployers.isEmpty()) {
+        followDescriptions();
+      }
       report(id);
     } catch (InterruptedException e) {
       // closing
@@ -218,6 +234,22 @@ public final class Agent implements AutoCloseable {
         pause(delay);
       }
     }
+  }
+
+  /**
+   * Pull mode: deploys the Descriptions of the cluster's dedicated namespace. Clusternet's Push
+   * and Dual (the hub applies through the tunnel) are not built yet, so every mode pulls.
+   */
+  private void followDescriptions() {
+    DescriptionSync sync = new DescriptionSync(new HubDescriptions(options.parentUrl(), Pem.trusting(caPem(options))),
+        () -> credential.get().token(), credential.get().namespace(), deployers, timing.retryInitial(), () -> closed);
+    daemon(() -> {
+      try {
+        sync.run();
+      } catch (InterruptedException e) {
+        // closing
+      }
+    }, "flotilla-agent-descriptions").start();
   }
 
   /** Dials the hub and keeps redialing; it reads the current credential at every dial. */

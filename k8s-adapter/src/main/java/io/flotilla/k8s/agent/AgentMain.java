@@ -47,19 +47,22 @@ public final class AgentMain {
     Thread hook = null;
     try {
       ApiClient child;
+      Path kubeconfig;
+      Path workDir = Files.createTempDirectory("flotilla-agent");
       if (options.sandbox()) {
         sandbox = SandboxApiServer.startSeeded(0, 3);
-        Path kubeconfig = sandbox.writeKubeconfig(
-            Files.createTempDirectory("flotilla-agent-sandbox").resolve("kubeconfig"));
+        kubeconfig = sandbox.writeKubeconfig(workDir.resolve("kubeconfig"));
         out.println("sandbox child API server: " + sandbox.url());
         out.println("sandbox kubeconfig:       " + kubeconfig);
         child = ChildClients.fromKubeconfig(kubeconfig);
       } else if (options.kubeconfig() != null) {
-        child = ChildClients.fromKubeconfig(options.kubeconfig());
+        kubeconfig = options.kubeconfig();
+        child = ChildClients.fromKubeconfig(kubeconfig);
       } else {
+        kubeconfig = ChildClients.writeInClusterKubeconfig(workDir.resolve("kubeconfig"));
         child = ChildClients.inCluster();
       }
-      agent = new Agent(options, child);
+      agent = new Agent(options, child, Agent.Timing.DEFAULT, Deployers.forChild(child, kubeconfig, workDir));
       Agent running = agent;
       SandboxApiServer runningSandbox = sandbox;
       hook = new Thread(() -> {

@@ -29,6 +29,24 @@ public final class ChildClients {
     return tuned(ClientBuilder.cluster().build());
   }
 
+  /**
+   * A kubeconfig for the in-cluster service account, for tools that only read kubeconfigs
+   * (helm-java): it points at the token file, so a rotated token is picked up.
+   */
+  public static Path writeInClusterKubeconfig(Path file) throws IOException {
+    String serviceAccount = "/var/run/secrets/kubernetes.io/serviceaccount/";
+    String server = "https://" + System.getenv("KUBERNETES_SERVICE_HOST") + ":"
+        + System.getenv("KUBERNETES_SERVICE_PORT");
+    return Files.writeString(file, String.join("\n",
+        "apiVersion: v1",
+        "kind: Config",
+        "clusters: [{name: child, cluster: {server: \"" + server + "\", certificate-authority: "
+            + serviceAccount + "ca.crt}}]",
+        "users: [{name: agent, user: {tokenFile: " + serviceAccount + "token}}]",
+        "contexts: [{name: child, context: {cluster: child, user: agent}}]",
+        "current-context: child", ""));
+  }
+
   private static ApiClient tuned(ApiClient client) {
     client.setReadTimeout(READ_TIMEOUT_MILLIS);
     return client;

@@ -112,10 +112,15 @@ public final class HttpsHubApi implements HubApi {
             + e.getMessage());
       }
     }
+    throw refused(what, code, response.body());
+  }
+
+  /** The hub's refusal as an exception: its Status reason and message when the body is one, else the body (shortened). */
+  static HubException refused(String what, int code, String body) {
     String reason = null;
-    String message = response.body() == null ? "" : response.body();
+    String message = body == null ? "" : body;
     try {
-      JsonNode status = Json.MAPPER.readTree(response.body());
+      JsonNode status = Json.MAPPER.readTree(message);
       if (status != null && "Status".equals(status.path("kind").asText())) {
         reason = status.path("reason").asText(null);
         message = status.path("message").asText(message);
@@ -126,6 +131,6 @@ public final class HttpsHubApi implements HubApi {
     if (message.length() > 500) {
       message = message.substring(0, 500) + "...";
     }
-    throw new HubException(code, reason, what + ": " + code + (reason == null ? "" : " " + reason) + ": " + message);
+    return new HubException(code, reason, what + ": " + code + (reason == null ? "" : " " + reason) + ": " + message);
   }
 }
