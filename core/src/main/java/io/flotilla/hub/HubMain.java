@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * `flotilla hub`: starts one hub node. Without --cassandra (or FLOTILLA_CASSANDRA) it starts its
@@ -32,17 +33,31 @@ public final class HubMain {
   private HubMain() {}
 
   public static void main(String[] args) throws Exception {
+    Optional<Started> started = start(args);
+    if (started.isPresent()) {
+      started.get().hub().system().getWhenTerminated().toCompletableFuture().join();
+    }
+  }
+
+  /** A running hub node and its home (tokens, CA, kubeconfig). */
+  public record Started(Hub hub, HubHome home) {}
+
+  /**
+   * Parses the options and starts a node (and an embedded Cassandra unless one is given);
+   * empty after --help. A bad option prints usage and exits 2.
+   */
+  public static Optional<Started> start(String[] args) throws Exception {
     Map<String, String> options;
     try {
       options = Options.parse(args, OPTIONS);
     } catch (IllegalArgumentException e) {
       System.err.println(e.getMessage() + "\n" + USAGE);
       System.exit(2);
-      return;
+      return Optional.empty();
     }
     if (options.containsKey("help")) {
       System.out.print(USAGE);
-      return;
+      return Optional.empty();
     }
     Config defaults = ConfigFactory.load();
     Path home = Path.of(options.getOrDefault("home", defaults.getString("flotilla.hub.home"))).toAbsolutePath();
@@ -78,6 +93,6 @@ public final class HubMain {
           CA certificate:   %s
         %n""", hub.port(), String.join(",", contactPoints), embedded ? ", embedded" : "",
         hubHome.kubeconfig(), hubHome.dir().resolve("bootstrap-token"), hubHome.dir().resolve("ca.crt"));
-    hub.system().getWhenTerminated().toCompletableFuture().join();
+    return Optional.of(new Started(hub, hubHome));
   }
 }

@@ -9,11 +9,11 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /** The agent's deployers by `spec.deployer`: Generic through client-java, Helm through helm-java. */
-final class Deployers {
+public final class Deployers {
   private Deployers() {}
 
   /** kubeconfig: the child's, which helm-java reads; workDir: where charts are cached. */
-  static Map<String, DescriptionSync.Deployer> forChild(ApiClient child, Path kubeconfig, Path workDir) {
+  public static Map<String, DescriptionSync.Deployer> forChild(ApiClient child, Path kubeconfig, Path workDir) {
     GenericDeployer generic = new GenericDeployer(child);
     HelmDeployer helm = new HelmDeployer(kubeconfig, workDir);
     return Map.of(

@@ -85,11 +85,11 @@ public final class DescriptionSync {
   }
 
   private void onEvent(ObjectNode event) {
-    JsonNode object = event.path("object");
-    if (!(object instanceof ObjectNode description) || !"Description".equals(description.path("kind").asText())) {
-      return; // BOOKMARK
+    String type = event.path("type").asText();
+    if (!(event.path("object") instanceof ObjectNode description) || type.equals("BOOKMARK")) {
+      return; // a bookmark's object is a Description with only a resourceVersion
     }
-    if ("DELETED".equals(event.path("type").asText())) {
+    if (type.equals("DELETED")) {
       remove(description);
     } else {
       deploy(description);
