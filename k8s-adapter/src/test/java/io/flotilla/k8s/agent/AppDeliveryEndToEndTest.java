@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.flotilla.api.Json;
 import io.flotilla.hub.HubClient;
 import io.flotilla.hub.Kubectl;
 import io.flotilla.hub.TestHubs;
@@ -24,8 +22,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The seed's story end to end in Pull mode: feeds and a Subscription applied on a real hub, a
- * real agent with its deployers against a sandbox child; the Namespace, Deployment and Service
+ * The seed's story end to end in Pull mode: examples/app-demo (feeds and a Subscription) applied
+ * with kubectl on a real hub, a real agent with its deployers against a sandbox child; the Namespace, Deployment and Service
  * appear in the child, the Description reports Success on the hub (also as `kubectl get desc -A`
  * shows it), a feed edit reaches the child, and deleting the Subscription removes it all.
  */
@@ -35,13 +33,11 @@ class AppDeliveryEndToEndTest {
 
   static final Duration WITHIN = Duration.ofSeconds(60);
   static final String APPS = "/apis/apps.clusternet.io/v1alpha1";
+  /** The README's examples (tests run in the module's folder). */
+  static final Path EXAMPLES = Path.of("..", "examples", "app-demo").toAbsolutePath().normalize();
 
   @TempDir
   static Path home;
-
-  static ObjectNode parse(String json) {
-    return (ObjectNode) Json.parse(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-  }
 
   @Test
   void aSubscriptionIsDeployedIntoThePullingClusterAndReportsSuccess() throws Exception {
@@ -54,7 +50,7 @@ class AppDeliveryEndToEndTest {
       Path caFile = Files.writeString(home.resolve("hub-ca.crt"), running.home().caCertificatePem());
       AgentOptions options = AgentOptions.parse("--cluster-reg-parent-url", "https://127.0.0.1:" + running.hub().port(),
           "--cluster-reg-token", running.home().bootstrapToken(), "--parent-ca-file", caFile.toString(),
-          "--kubeconfig", kubeconfig.toString(), "--cluster-labels", "shop=berlin-01",
+          "--kubeconfig", kubeconfig.toString(), "--cluster-labels", "demo=true",
           "--cluster-status-update-frequency", "1s");
       try (Agent agent = new Agent(options, childClient, new Agent.Timing(Duration.ofMillis(200), Duration.ofMillis(200)),
           Deployers.forChild(childClient, kubeconfig, Files.createTempDirectory(home, "agent")))) {
@@ -62,52 +58,35 @@ class AppDeliveryEndToEndTest {
         Poll.until(WITHIN, () -> assertTrue(agent.credential().isPresent(), "registered"));
         String namespace = agent.credential().orElseThrow().namespace();
 
-        assertEquals(201, hub.post("/api/v1/namespaces", admin,
-            parse("{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"shop\"}}")).code());
-        assertEquals(201, hub.post("/apis/apps/v1/namespaces/shop/deployments", admin, parse("""
-            {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"till","namespace":"shop"},
-             "spec":{"replicas":2,"selector":{"matchLabels":{"app":"till"}},
-              "template":{"metadata":{"labels":{"app":"till"}},
-               "spec":{"containers":[{"name":"till","image":"registry.example.com/till:1.0"}]}}}}
-            """)).code());
-        assertEquals(201, hub.post("/api/v1/namespaces/shop/services", admin, parse("""
-            {"apiVersion":"v1","kind":"Service","metadata":{"name":"till","namespace":"shop"},
-             "spec":{"selector":{"app":"till"},"ports":[{"port":80}]}}
-            """)).code());
-        assertEquals(201, hub.post(APPS + "/namespaces/default/subscriptions", admin, parse("""
-            {"apiVersion":"apps.clusternet.io/v1alpha1","kind":"Subscription",
-             "metadata":{"name":"till","namespace":"default"},
-             "spec":{"subscribers":[{"clusterAffinity":{"matchLabels":{"shop":"berlin-01"}}}],
-              "feeds":[{"apiVersion":"v1","kind":"Namespace","name":"shop"},
-                       {"apiVersion":"apps/v1","kind":"Deployment","namespace":"shop","name":"till"},
-                       {"apiVersion":"v1","kind":"Service","namespace":"shop","name":"till"}]}}
-            """)).code());
+        // the README's walk-through: Clusternet's example shapes, applied with kubectl
+        Kubectl kubectl = Kubectl.require("PATH");
+        Kubectl.Result applied = kubectl.run(running.home().kubeconfig(), "apply", "-f", EXAMPLES.toString());
+        assertEquals(0, applied.exitCode(), applied.err());
 
         AppsV1Api apps = new AppsV1Api(childClient);
-        Poll.until(WITHIN, () -> assertEquals(2, apps.readNamespacedDeployment("till", "shop").execute()
+        Poll.until(WITHIN, () -> assertEquals(2, apps.readNamespacedDeployment("my-nginx", "foo").execute()
             .getSpec().getReplicas()));
-        assertEquals(80, new CoreV1Api(childClient).readNamespacedService("till", "shop").execute()
+        assertEquals(80, new CoreV1Api(childClient).readNamespacedService("my-nginx-svc", "foo").execute()
             .getSpec().getPorts().get(0).getPort());
-        assertEquals(namespace + ".till-generic", apps.readNamespacedDeployment("till", "shop").execute()
+        assertEquals(namespace + ".app-demo-generic", apps.readNamespacedDeployment("my-nginx", "foo").execute()
             .getMetadata().getAnnotations().get("apps.clusternet.io/owned-by-description"));
-        String descPath = APPS + "/namespaces/" + namespace + "/descriptions/till-generic";
+        String descPath = APPS + "/namespaces/" + namespace + "/descriptions/app-demo-generic";
         Poll.until(WITHIN, () -> assertEquals("Success", hub.get(descPath, admin).json().at("/status/phase").asText()));
         JsonNode description = hub.get(descPath, admin).json();
         assertEquals(description.at("/metadata/generation").asLong(), description.at("/status/observedGeneration").asLong());
         assertEquals(3, description.at("/status/manifestStatuses").size(), description.toString());
 
-        Kubectl kubectl = Kubectl.require("PATH");
         Poll.until(WITHIN, () -> { // lists follow writes by about a second
           Kubectl.Result listed = kubectl.run(running.home().kubeconfig(), "get", "desc", "-A");
           assertEquals(0, listed.exitCode(), listed.err());
-          assertTrue(listed.out().lines().anyMatch(line -> line.contains(namespace) && line.contains("till-generic")
+          assertTrue(listed.out().lines().anyMatch(line -> line.contains(namespace) && line.contains("app-demo-generic")
               && line.contains("Generic") && line.contains("Success")), listed.out());
         });
 
         // a feed edit on the hub reaches the child; the hub's copy says Pending until the agent reports again
-        assertEquals(200, hub.mergePatch("/apis/apps/v1/namespaces/shop/deployments/till", admin,
+        assertEquals(200, hub.mergePatch("/apis/apps/v1/namespaces/foo/deployments/my-nginx", admin,
             Map.of("spec", Map.of("replicas", 4))).code());
-        Poll.until(WITHIN, () -> assertEquals(4, apps.readNamespacedDeployment("till", "shop").execute()
+        Poll.until(WITHIN, () -> assertEquals(4, apps.readNamespacedDeployment("my-nginx", "foo").execute()
             .getSpec().getReplicas()));
         Poll.until(WITHIN, () -> {
           JsonNode current = hub.get(descPath, admin).json();
@@ -116,9 +95,11 @@ class AppDeliveryEndToEndTest {
         });
 
         // deleting the Subscription deletes the Description, and the agent removes what it deployed
-        hub.delete(APPS + "/namespaces/default/subscriptions/till", admin);
+        Kubectl.Result deleted = kubectl.run(running.home().kubeconfig(), "delete", "-f",
+            EXAMPLES.resolve("04-subscription.yaml").toString());
+        assertEquals(0, deleted.exitCode(), deleted.err());
         Poll.until(WITHIN, () -> assertEquals(404, hub.get(descPath, admin).code()));
-        Poll.until(WITHIN, () -> assertEquals(404, notFoundCode(() -> apps.readNamespacedDeployment("till", "shop")
+        Poll.until(WITHIN, () -> assertEquals(404, notFoundCode(() -> apps.readNamespacedDeployment("my-nginx", "foo")
             .execute())));
       }
     }
