@@ -11,6 +11,7 @@ import akka.http.javadsl.ServerBinding;
 import akka.management.cluster.bootstrap.ClusterBootstrap;
 import akka.management.javadsl.AkkaManagement;
 import akka.projection.cassandra.javadsl.CassandraProjection;
+import akka.stream.Materializer;
 import akka.stream.alpakka.cassandra.javadsl.CassandraSession;
 import akka.stream.alpakka.cassandra.javadsl.CassandraSessionRegistry;
 import com.typesafe.config.Config;
@@ -101,7 +102,7 @@ public final class Hub implements AutoCloseable {
 
       Authenticator authenticator = new Authenticator(system, home.adminToken(), home.bootstrapToken(), askTimeout);
       List<ResourceHandler> handlers = new ArrayList<>(
-          List.of(new ClusterRegistrationRequestHandler(clusters), new ManagedClusterHandler(clusters, directory)));
+          List.of(new ClusterRegistrationRequestHandler(clusters), new ManagedClusterHandler(clusters, directory, Materializer.matFromSystem(system))));
       handlers.addAll(ObjectApi.start(system, session, keyspace, config.getBoolean("flotilla.cassandra.schema-autocreate"),
           home.tokenCipher(), askTimeout));
       Apps apps = Apps.start(system, ObjectStore.init(system, askTimeout), new ObjectIndex(session, keyspace), directory,

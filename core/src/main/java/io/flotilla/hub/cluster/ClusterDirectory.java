@@ -9,14 +9,18 @@ import com.datastax.oss.driver.api.core.cql.Row;
 import io.flotilla.api.Json;
 import io.flotilla.api.ManagedCluster;
 import io.flotilla.api.ObjectMeta;
+import io.flotilla.api.StatusException;
 import io.flotilla.api.objects.Selector;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Predicate;
 
 /**
  * The cluster directory read model: every registered ManagedCluster, one row each, kept by
@@ -141,10 +145,7 @@ public final class ClusterDirectory {
   public CompletionStage<List<ManagedCluster>> candidates(List<Selector> selectors, Materializer materializer) {
     List<Selector.Requirement> narrowing = new ArrayList<>();
     for (Selector selector : selectors) {
-      Optional<Selector.Requirement> indexed = selector.requirements().stream()
-          .filter(r -> r.operator() == Selector.Operator.EQUALS || r.operator() == Selector.Operator.IN
-              || r.operator() == Selector.Operator.EXISTS)
-          .findFirst();
+      Optional<Selector.Requirement> indexed = narrowing(selector);
       if (indexed.isEmpty()) {
         return list(null);
       }
@@ -169,6 +170,105 @@ public final class ClusterDirectory {
         ? session.selectAll(select, requirement.key())
         : session.selectAll(select + " AND label_value IN ?", requirement.key(), List.copyOf(requirement.values()));
     return rows.thenApply(all -> all.stream().map(r -> r.getString("namespace") + "/" + r.getString("name")).toList());
+  }
+
+  /** One page of a list and the token of the next page, if any. */
+  public record Page(List<ManagedCluster> clusters, String continueToken) {}
+
+  /** Rows read at a time while filling a page. */
+  private static final int CHUNK = 500;
+
+  /**
+   * A page of the clusters that match (limit 0: all), in one namespace or all. A label selector
+   * with a requirement the label index can answer reads only the clusters carrying that label
+   * (in namespace/name order, the token being the last one examined); otherwise the directory is
+   * read in its partitions' token order (one cluster per dedicated namespace, so the token is
+   * the last partition's). Either way a page costs about what it returns, not what the fleet holds.
+   */
+  public CompletionStage<Page> page(String namespace, Selector labels, Predicate<ManagedCluster> matches, long limit,
+      String continueToken, Materializer materializer) {
+    if (namespace != null) {
+      return list(namespace).thenApply(all -> new Page(all.stream().filter(matches).toList(), null));
+    }
+    Optional<Selector.Requirement> indexed = narrowing(labels);
+    if (indexed.isPresent()) {
+      String after = continueToken == null ? "" : decodeToken(continueToken);
+      return indexed(indexed.get()).thenCompose(keys -> fillFromIndex(
+          List.copyOf(new TreeSet<>(keys).tailSet(after, false)), 0, matches, limit, new ArrayList<>(), materializer));
+    }
+    long after;
+    try {
+      after = continueToken == null ? Long.MIN_VALUE : Long.parseLong(decodeToken(continueToken));
+    } catch (NumberFormatException e) {
+      throw StatusException.badRequest("invalid continue token: " + continueToken);
+    }
+    return fillFromScan(after, matches, limit, new ArrayList<>());
+  }
+
+  private CompletionStage<Page> fillFromIndex(List<String> keys, int from, Predicate<ManagedCluster> matches,
+      long limit, List<ManagedCluster> page, Materializer materializer) {
+    if (from >= keys.size()) {
+      return CompletableFuture.completedFuture(new Page(page, null));
+    }
+    List<String> chunk = keys.subList(from, Math.min(keys.size(), from + CHUNK));
+    return Source.from(chunk)
+        .mapAsync(READ_PARALLELISM, key -> get(key.substring(0, key.indexOf('/')), key.substring(key.indexOf('/') + 1)))
+        .runWith(Sink.seq(), materializer)
+        .thenCompose(rows -> {
+          for (int i = 0; i < rows.size(); i++) {
+            Optional<ManagedCluster> cluster = rows.get(i);
+            if (cluster.isPresent() && matches.test(cluster.get())) {
+              page.add(cluster.get());
+              if (limit > 0 && page.size() >= limit) {
+                boolean more = from + i + 1 < keys.size();
+                return CompletableFuture.completedFuture(new Page(page, more ? encodeToken(chunk.get(i)) : null));
+              }
+            }
+          }
+          return fillFromIndex(keys, from + chunk.size(), matches, limit, page, materializer);
+        });
+  }
+
+  private CompletionStage<Page> fillFromScan(long afterToken, Predicate<ManagedCluster> matches, long limit,
+      List<ManagedCluster> page) {
+    return session.selectAll("SELECT resource_version, object, status, health, token(namespace) AS t FROM " + table
+            + " WHERE token(namespace) > ? LIMIT " + CHUNK, afterToken)
+        .thenCompose(rows -> {
+          for (int i = 0; i < rows.size(); i++) {
+            ManagedCluster cluster = toObject(rows.get(i));
+            if (matches.test(cluster)) {
+              page.add(cluster);
+              if (limit > 0 && page.size() >= limit) {
+                boolean more = i < rows.size() - 1 || rows.size() == CHUNK;
+                return CompletableFuture.completedFuture(new Page(page,
+                    more ? encodeToken(String.valueOf(rows.get(i).getLong("t"))) : null));
+              }
+            }
+          }
+          return rows.size() < CHUNK
+              ? CompletableFuture.completedFuture(new Page(page, null))
+              : fillFromScan(rows.get(rows.size() - 1).getLong("t"), matches, limit, page);
+        });
+  }
+
+  private static String encodeToken(String position) {
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(position.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static String decodeToken(String token) {
+    try {
+      return new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      throw StatusException.badRequest("invalid continue token: " + token);
+    }
+  }
+
+  /** A requirement that only clusters carrying a label can meet: the label index answers it. */
+  private static Optional<Selector.Requirement> narrowing(Selector selector) {
+    return selector.requirements().stream()
+        .filter(r -> r.operator() == Selector.Operator.EQUALS || r.operator() == Selector.Operator.IN
+            || r.operator() == Selector.Operator.EXISTS)
+        .findFirst();
   }
 
   /** All clusters, or those of one namespace. */

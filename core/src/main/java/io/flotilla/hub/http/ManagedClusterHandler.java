@@ -1,5 +1,6 @@
 package io.flotilla.hub.http;
 
+import akka.stream.Materializer;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.flotilla.api.Json;
 import io.flotilla.api.ListMeta;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Predicate;
 
 /**
  * ManagedClusters. Reads of one object go to its entity (always current); lists come from the
@@ -33,10 +35,12 @@ public final class ManagedClusterHandler implements ResourceHandler {
 
   private final ClusterRegistry clusters;
   private final ClusterDirectory directory;
+  private final Materializer materializer;
 
-  public ManagedClusterHandler(ClusterRegistry clusters, ClusterDirectory directory) {
+  public ManagedClusterHandler(ClusterRegistry clusters, ClusterDirectory directory, Materializer materializer) {
     this.clusters = clusters;
     this.directory = directory;
+    this.materializer = materializer;
   }
 
   @Override
@@ -46,18 +50,23 @@ public final class ManagedClusterHandler implements ResourceHandler {
 
   @Override
   public CompletionStage<Response> list(Request request) {
-    CompletionStage<List<ManagedCluster>> items;
+    Selection selection = Selection.of(request);
+    Predicate<ManagedCluster> selected = cluster -> selection.matches(
+        cluster.metadata().labels() == null ? Map.of() : cluster.metadata().labels(),
+        cluster.metadata().namespace(), cluster.metadata().name());
+    CompletionStage<ClusterDirectory.Page> page;
     if (request.principal() instanceof Principal.Admin) {
-      items = directory.list(request.namespace());
+      page = directory.page(request.namespace(), selection.labels(), selected, selection.limit(),
+          request.param("continue"), materializer);
     } else if (request.principal() instanceof Principal.Cluster own) {
-      items = current(own.clusterId()).thenApply(cluster ->
-          request.namespace() == null || request.namespace().equals(cluster.metadata().namespace())
-              ? List.of(cluster) : List.of());
+      page = current(own.clusterId()).thenApply(cluster -> new ClusterDirectory.Page(
+          (request.namespace() == null || request.namespace().equals(cluster.metadata().namespace()))
+              && selected.test(cluster) ? List.of(cluster) : List.of(), null));
     } else {
       throw forbidden();
     }
-    return items.thenApply(list -> Response.ok(new ObjectList<>(TYPE.groupVersion(), TYPE.listKind(),
-        new ListMeta(null, null), list)));
+    return page.thenApply(p -> Response.ok(new ObjectList<>(TYPE.groupVersion(), TYPE.listKind(),
+        new ListMeta(null, p.continueToken()), p.clusters())));
   }
 
   @Override

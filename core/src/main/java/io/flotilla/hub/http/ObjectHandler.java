@@ -44,7 +44,6 @@ import java.util.function.UnaryOperator;
 public final class ObjectHandler implements ResourceHandler {
   private static final int ATTEMPTS = 5;
   private static final int DELETE_PARALLELISM = 16;
-  private static final Set<String> SELECTABLE_FIELDS = Set.of("metadata.name", "metadata.namespace");
   private static final String NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -82,14 +81,9 @@ public final class ObjectHandler implements ResourceHandler {
   @Override
   public CompletionStage<Response> list(Request request) {
     authorize(request, Access.READ);
-    Selection selection = selection(request);
-    long limit;
-    try {
-      limit = request.param("limit") == null ? 0 : Long.parseLong(request.param("limit"));
-    } catch (IllegalArgumentException e) {
-      throw StatusException.badRequest(e.getMessage());
-    }
-    return index.list(type.group(), type.plural(), type.namespaced(), request.namespace(), selection::matches, limit,
+    Selection selection = Selection.of(request);
+    return index.list(type.group(), type.plural(), type.namespaced(), request.namespace(), selection::matchesStored,
+        selection.limit(),
         request.param("continue")).thenApply(page -> Response.ok(
             list(page.position(), page.continueToken(), page.objects().stream().map(this::decode).toList())));
   }
@@ -115,14 +109,14 @@ public final class ObjectHandler implements ResourceHandler {
   @Override
   public CompletionStage<Source<WatchEvent, NotUsed>> watch(Request request) {
     authorize(request, Access.READ);
-    Selection selection = selection(request);
+    Selection selection = Selection.of(request);
     WatchFilter filter = new WatchFilter(type.group(), type.plural(), request.namespace(), selection.labels(),
         selection.fields());
     boolean bookmarks = "true".equals(request.param("allowWatchBookmarks"));
     Duration timeout = watchTimeout(request);
     String resourceVersion = request.param("resourceVersion") == null ? "" : request.param("resourceVersion");
     if (resourceVersion.isEmpty() || resourceVersion.equals("0")) {
-      return index.list(type.group(), type.plural(), type.namespaced(), request.namespace(), selection::matches, 0, null)
+      return index.list(type.group(), type.plural(), type.namespaced(), request.namespace(), selection::matchesStored, 0, null)
           .thenApply(current -> Source.from(current.objects())
               .map(stored -> new WatchEvent("ADDED", decode(stored)))
               .concat(changes(filter, current.position(), bookmarks))
@@ -175,34 +169,6 @@ public final class ObjectHandler implements ResourceHandler {
     return Duration.ofMillis(defaultMillis + ThreadLocalRandom.current().nextLong(defaultMillis));
   }
 
-  /** A list's or watch's labelSelector and fieldSelector (metadata.name, metadata.namespace; a watch of one object names it). */
-  private record Selection(Selector labels, Selector fields) {
-    boolean matches(String stored) {
-      JsonNode metadata = ObjectEntity.parseObject(stored).path("metadata");
-      return labels.matches(key -> metadata.path("labels").hasNonNull(key) ? metadata.path("labels").get(key).asText() : null)
-          && fields.matches(key -> metadata.path(key.substring("metadata.".length())).asText(""));
-    }
-  }
-
-  private static Selection selection(Request request) {
-    String fieldSelector = request.param("fieldSelector");
-    if (request.name() != null) {
-      String byName = "metadata.name=" + request.name();
-      fieldSelector = fieldSelector == null || fieldSelector.isBlank() ? byName : byName + "," + fieldSelector;
-    }
-    Selection selection;
-    try {
-      selection = new Selection(Selector.parseLabels(request.param("labelSelector")), Selector.parseFields(fieldSelector));
-    } catch (IllegalArgumentException e) {
-      throw StatusException.badRequest(e.getMessage());
-    }
-    selection.fields().requirements().forEach(r -> {
-      if (!SELECTABLE_FIELDS.contains(r.key())) {
-        throw StatusException.badRequest("field label not supported: " + r.key());
-      }
-    });
-    return selection;
-  }
 
   @Override
   public CompletionStage<Response> create(Request request) {
@@ -384,9 +350,9 @@ public final class ObjectHandler implements ResourceHandler {
       // as kube: across namespaces a collection is only listed and watched
       throw StatusException.methodNotAllowed("the server does not allow this method on the requested resource");
     }
-    Selection selection = selection(request);
+    Selection selection = Selection.of(request);
     boolean dryRun = deleteDryRun(request);
-    return index.list(type.group(), type.plural(), type.namespaced(), request.namespace(), selection::matches, 0, null)
+    return index.list(type.group(), type.plural(), type.namespaced(), request.namespace(), selection::matchesStored, 0, null)
         .thenCompose(page -> deleteEach(page.objects(), 0, dryRun, new ArrayList<>())
             .thenApply(deleted -> Response.ok(list(page.position(), null, deleted))));
   }

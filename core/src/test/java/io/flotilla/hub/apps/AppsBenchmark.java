@@ -3,25 +3,17 @@ package io.flotilla.hub.apps;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import akka.actor.testkit.typed.javadsl.TestProbe;
-import akka.stream.Materializer;
-import akka.stream.alpakka.cassandra.javadsl.CassandraSession;
-import akka.stream.alpakka.cassandra.javadsl.CassandraSessionRegistry;
-import akka.stream.javadsl.Sink;
-import akka.stream.javadsl.Source;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.flotilla.api.Json;
+import io.flotilla.hub.DirectorySeed;
 import io.flotilla.hub.HubClient;
 import io.flotilla.hub.TestHubs;
-import io.flotilla.hub.cluster.ClusterDirectory;
 import io.flotilla.persistence.testkit.EmbeddedCassandraExtension;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,8 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * clusters; (2) the whole pipeline on a running hub with embedded Cassandra: directory selection
  * through the label index, a Base and a Description written per cluster (each a new persistent
  * entity), and the Subscription's status, for -Dclusters=N (default 10,000) clusters seeded
- * straight into the directory read model (registering them through the API would measure
- * registration instead). Not a test (no *Test name, so the build skips it):
+ * straight into the directory read model ({@link DirectorySeed}). Not a test (no *Test name, so the build skips it):
  * {@code mvn -pl core test -Dtest=AppsBenchmark [-Dclusters=10000]}.
  */
 class AppsBenchmark {
@@ -85,17 +76,10 @@ class AppsBenchmark {
   void wholePipeline() throws Exception {
     int clusters = Integer.getInteger("clusters", 10_000);
     try (TestHubs.Running running = TestHubs.start(cassandra, home)) {
-      CassandraSession session = CassandraSessionRegistry.get(running.hub().system())
-          .sessionFor("akka.projection.cassandra.session-config");
-      String keyspace = cassandra.keyspace();
       String selector = "bench-" + UUID.randomUUID().toString().substring(0, 8);
-      long seedStart = System.nanoTime();
-      Source.range(0, clusters - 1)
-          .mapAsyncUnordered(64, i -> seed(session, keyspace, selector, i))
-          .runWith(Sink.ignore(), Materializer.matFromSystem(running.hub().system()))
-          .toCompletableFuture().get(30, TimeUnit.MINUTES);
-      System.out.printf("BENCH seeded %,d clusters into the directory in %.1f s%n", clusters,
-          (System.nanoTime() - seedStart) / 1e9);
+      double seeded = DirectorySeed.seed(running.hub().system(), cassandra.keyspace(), clusters,
+          i -> Map.of(selector, "yes"));
+      System.out.printf("BENCH seeded %,d clusters into the directory in %.1f s%n", clusters, seeded);
 
       HubClient client = running.client();
       String admin = running.home().adminToken();
@@ -116,21 +100,5 @@ class AppsBenchmark {
       System.out.printf("BENCH pipeline: Subscription selecting %,d clusters -> %,d Bases + %,d Descriptions "
           + "written in %.1f s (%,.0f clusters/s)%n", clusters, clusters, clusters, seconds, clusters / seconds);
     }
-  }
-
-  /** One cluster's directory and label-index rows, as the directory projection writes them. */
-  private static java.util.concurrent.CompletionStage<akka.Done> seed(CassandraSession session, String keyspace,
-      String selector, int i) {
-    String namespace = String.format("clusternet-b%06d", i);
-    String name = "bench-" + i;
-    Map<String, Object> metadata = new HashMap<>(Map.of("name", name, "namespace", namespace,
-        "labels", Map.of(selector, "yes")));
-    Map<String, Object> cluster = Map.of("apiVersion", "clusters.clusternet.io/v1beta1", "kind", "ManagedCluster",
-        "metadata", metadata, "spec", Map.of("clusterId", UUID.randomUUID().toString(), "syncMode", "Pull"));
-    return session.executeWrite("INSERT INTO " + keyspace + "." + ClusterDirectory.TABLE
-                + " (namespace, name, cluster_id, resource_version, object) VALUES (?, ?, ?, 1, ?)",
-            namespace, name, "id-" + i, Json.writeString(cluster))
-        .thenCompose(done -> session.executeWrite("INSERT INTO " + keyspace + "." + ClusterDirectory.LABELS_TABLE
-            + " (label_key, label_value, namespace, name) VALUES (?, ?, ?, ?)", selector, "yes", namespace, name));
   }
 }
