@@ -73,8 +73,20 @@ public final class Apps implements ClusterDirectoryProjection.Listener {
           ? forSubscriptionsOf(object.path("spec").path("feed"),
               reply -> new SubscriptionController.ClusterChanged(key[2], true, reply))
           : done();
-      default -> done(); // Bases, Descriptions, FeedInventories, HelmReleases: the pipeline's own output
+      case "descriptions" -> descriptionWritten(object);
+      default -> done(); // Bases, FeedInventories, HelmReleases: the pipeline's own output
     };
+  }
+
+  /** A Description's status may have changed: its Subscription aggregates them. */
+  private CompletionStage<Done> descriptionWritten(ObjectNode description) {
+    JsonNode labels = description.path("metadata").path("labels");
+    String namespace = labels.path(SubscriptionReconciler.LABEL_SUBS_NAMESPACE).asText("");
+    String name = labels.path(SubscriptionReconciler.LABEL_SUBS_NAME).asText("");
+    if (namespace.isEmpty() || name.isEmpty() || !description.has("status")) {
+      return done();
+    }
+    return tell(namespace, name, SubscriptionController.DescriptionReported::new);
   }
 
   @Override

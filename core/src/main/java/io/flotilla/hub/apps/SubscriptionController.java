@@ -24,6 +24,8 @@ public final class SubscriptionController {
   public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "Subscription");
   private static final int STASH_CAPACITY = 10_000;
   static final Duration FEED_RETRY = Duration.ofSeconds(10);
+  /** Descriptions' reports are aggregated at most this often per Subscription. */
+  static final Duration AGGREGATE_DELAY = Duration.ofSeconds(2);
 
   public sealed interface Command extends CborSerializable {}
 
@@ -37,6 +39,11 @@ public final class SubscriptionController {
   /** The cluster in this dedicated namespace joined, changed labels or left; rerender: its Localizations changed. */
   public record ClusterChanged(String clusterNamespace, boolean rerender, ActorRef<StatusReply<Done>> replyTo)
       implements Command {}
+
+  /** An agent reported on one of this Subscription's Descriptions: aggregate soon (reports come in bursts). */
+  public record DescriptionReported(ActorRef<StatusReply<Done>> replyTo) implements Command {}
+
+  private enum Aggregate implements Command { INSTANCE }
 
   private record Finished(SubscriptionReconciler.Outcome outcome, Throwable failure, long generation,
       ActorRef<StatusReply<Done>> replyTo) implements Command {}
@@ -85,6 +92,15 @@ public final class SubscriptionController {
             reconciler.reconcileCluster(namespace, name, cmd.clusterNamespace(), cmd.rerender()),
             reconciledGeneration, cmd.replyTo()))
         .onMessageEquals(RetryFeeds.INSTANCE, () -> run(reconciler.reconcile(namespace, name), -1, null))
+        .onMessage(DescriptionReported.class, cmd -> {
+          if (!timers.isTimerActive(Aggregate.INSTANCE)) {
+            timers.startSingleTimer(Aggregate.INSTANCE, AGGREGATE_DELAY);
+          }
+          cmd.replyTo().tell(StatusReply.ack());
+          return Behaviors.same();
+        })
+        .onMessageEquals(Aggregate.INSTANCE, () -> run(reconciler.aggregate(namespace, name), reconciledGeneration,
+            null))
         .build();
   }
 

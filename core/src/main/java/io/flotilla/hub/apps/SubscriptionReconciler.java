@@ -348,6 +348,30 @@ final class SubscriptionReconciler {
 
   // --- status ----------------------------------------------------------------------------------
 
+  /** completedReleases and aggregatedStatuses from what the agents reported on the Descriptions. */
+  CompletionStage<Outcome> aggregate(String namespace, String name) {
+    String key = subscriptionKey(namespace, name);
+    return objects.get(key).thenCompose(found -> {
+      if (found.isEmpty() || found.get().path("metadata").has("deletionTimestamp")) {
+        return done();
+      }
+      String uid = found.get().path("metadata").path("uid").asText();
+      return index.list(GROUP, "descriptions", true, null,
+              json -> ObjectEntity.parseObject(json).path("metadata").path("labels").path(LABEL_SUBS_UID).asText()
+                  .equals(uid), 0, null)
+          .thenCompose(page -> objects.update(key, sub -> {
+            FeedStatusAggregation.Aggregate aggregate = FeedStatusAggregation.aggregate(sub.path("spec"),
+                List.copyOf(bindingClusters(sub)),
+                page.objects().stream().map(json -> (JsonNode) ObjectEntity.parseObject(json)).toList());
+            ObjectNode status = sub.withObjectProperty("status");
+            status.put("completedReleases", aggregate.completedReleases());
+            status.set("aggregatedStatuses", aggregate.aggregatedStatuses());
+            return sub;
+          }))
+          .thenApply(done -> Outcome.DONE);
+    });
+  }
+
   private CompletionStage<Done> writeStatus(String key, Scheduling.Placement placement) {
     return objects.update(key, sub -> {
       ObjectNode status = sub.withObjectProperty("status");

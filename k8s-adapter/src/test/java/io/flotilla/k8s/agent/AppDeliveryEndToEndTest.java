@@ -83,6 +83,16 @@ class AppDeliveryEndToEndTest {
               && line.contains("Generic") && line.contains("Success")), listed.out());
         });
 
+        // the agents' reports aggregated into the Subscription's status, as Clusternet's
+        Poll.until(WITHIN, () -> {
+          JsonNode status = hub.get(APPS + "/namespaces/default/subscriptions/app-demo", admin).json().path("status");
+          assertEquals(1, status.path("completedReleases").asInt(), status.toString());
+          assertEquals(3, status.path("aggregatedStatuses").size(), status.toString());
+          assertTrue(status.at("/aggregatedStatuses/1/feedStatusSummary/available").asBoolean(), status.toString());
+          assertEquals(agent.credential().orElseThrow().clusterName(),
+              status.at("/aggregatedStatuses/1/feedStatusDetails/0/clusterName").asText());
+        });
+
         // a feed edit on the hub reaches the child; the hub's copy says Pending until the agent reports again
         assertEquals(200, hub.mergePatch("/apis/apps/v1/namespaces/foo/deployments/my-nginx", admin,
             Map.of("spec", Map.of("replicas", 4))).code());
