@@ -5,14 +5,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /** Polls an assertion until it holds or a deadline passes (the last failure is rethrown). */
-final class Poll {
-  interface Check {
+public final class Poll {
+  public interface Check {
     void run() throws Exception;
   }
 
   private Poll() {}
 
-  static void until(Duration timeout, Check check) throws Exception {
+  public static void until(Duration timeout, Check check) throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       try {

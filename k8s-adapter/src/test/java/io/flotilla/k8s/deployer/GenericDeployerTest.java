@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flotilla.api.Json;
 import io.flotilla.k8s.agent.ChildClients;
+import io.flotilla.k8s.agent.Poll;
 import io.flotilla.k8s.sandbox.SandboxApiServer;
 import io.kubernetes.client.custom.V1Patch;
 import io.kubernetes.client.openapi.ApiClient;
@@ -22,9 +23,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -189,7 +187,7 @@ class GenericDeployerTest {
   }
 
   @Test
-  void removeDeletesEverythingTheDescriptionOwns() {
+  void removeDeletesEverythingTheDescriptionOwns() throws Exception {
     ObjectNode description = description(NAMESPACE, DEPLOYMENT, SERVICE, CONFIG_MAP);
     deployer.apply(description);
 
@@ -199,7 +197,8 @@ class GenericDeployerTest {
     assertTrue(live(services(), "demo", "web").isEmpty());
     assertTrue(live(configMaps(), "demo", "web-config").isEmpty());
     // kube (and the sandbox) finish deleting a namespace a moment later
-    poll(Duration.ofSeconds(10), () -> live(namespaces(), "", "demo").isEmpty(), "namespace demo is gone");
+    Poll.until(Duration.ofSeconds(10),
+        () -> assertTrue(live(namespaces(), "", "demo").isEmpty(), "namespace demo is gone"));
   }
 
   @Test
@@ -330,16 +329,6 @@ class GenericDeployerTest {
       return (ObjectNode) Json.MAPPER.readTree(json);
     } catch (Exception e) {
       throw new IllegalArgumentException(json, e);
-    }
-  }
-
-  private static void poll(Duration timeout, BooleanSupplier condition, String what) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not within " + timeout + ": " + what);
-      }
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
     }
   }
 }

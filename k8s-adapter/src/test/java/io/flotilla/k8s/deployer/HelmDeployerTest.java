@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.ReleaseHistory;
 import com.sun.net.httpserver.HttpServer;
+import io.flotilla.k8s.agent.Poll;
 import io.flotilla.k8s.sandbox.SandboxApiServer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,9 +29,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -160,7 +159,7 @@ class HelmDeployerTest {
         .path("metadata").path("labels").path("chart").asText());
 
     deployer.remove(description("app-helm", newer, Map.of("greeting", "bonjour")));
-    poll(Duration.ofSeconds(10), () -> {
+    Poll.until(Duration.ofSeconds(10), () -> {
       assertFalse(exists("/api/v1/namespaces/team-a/configmaps/web-config"), "the chart's objects are gone");
       assertTrue(releaseSecrets("team-a", "web").isEmpty(), "the release is gone");
     });
@@ -246,7 +245,7 @@ class HelmDeployerTest {
     chart.with("spec").put("atomic", true);
     HelmDeployer.Result atomic = deployer.apply(description("slow-helm", chart, null));
     assertEquals("Failure", atomic.descriptionStatus().path("phase").asText(), atomic.toString());
-    poll(Duration.ofSeconds(10), () -> {
+    Poll.until(Duration.ofSeconds(10), () -> {
       assertTrue(releaseSecrets("team-g", "slow").isEmpty(), "atomic: the failed install is rolled back");
       assertFalse(exists("/apis/apps/v1/namespaces/team-g/deployments/slow-web"));
     });
@@ -365,26 +364,6 @@ class HelmDeployerTest {
           + new String(response.body(), StandardCharsets.UTF_8));
     }
     return response.statusCode() == 200;
-  }
-
-  interface Check {
-    void run() throws Exception;
-  }
-
-  /** Polls an assertion until it holds or the deadline passes (the last failure is rethrown). */
-  static void poll(Duration timeout, Check check) throws Exception {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (true) {
-      try {
-        check.run();
-        return;
-      } catch (AssertionError | Exception e) {
-        if (System.nanoTime() > deadline) {
-          throw e;
-        }
-      }
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
-    }
   }
 
   /** Charts for the tests: the demo chart under test resources helm/demo, renamed and versioned, packaged by Helm. */

@@ -104,7 +104,7 @@ class HelmOciTest {
         .releaseStatuses().get(0).path("version").asInt());
 
     deployer.remove(description("oci-helm", chart, null));
-    HelmDeployerTest.poll(java.time.Duration.ofSeconds(10), () ->
+    io.flotilla.k8s.agent.Poll.until(java.time.Duration.ofSeconds(10), () ->
         assertEquals(404, status("/api/v1/namespaces/oci-apps/configmaps/oci-web-config")));
   }
 
