@@ -2,24 +2,16 @@ package io.flotilla.hub.apps;
 
 import akka.Done;
 import akka.actor.typed.ActorSystem;
-import akka.cluster.sharding.typed.ShardedDaemonProcessSettings;
-import akka.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
 import akka.pattern.Patterns;
-import akka.persistence.cassandra.query.javadsl.CassandraReadJournal;
 import akka.persistence.query.Offset;
-import akka.projection.ProjectionBehavior;
-import akka.projection.ProjectionId;
-import akka.projection.cassandra.javadsl.CassandraProjection;
 import akka.projection.eventsourced.EventEnvelope;
-import akka.projection.eventsourced.javadsl.EventSourcedProvider;
 import akka.projection.javadsl.Handler;
-import akka.projection.javadsl.SourceProvider;
+import io.flotilla.hub.TaggedProjections;
 import io.flotilla.hub.objects.ObjectEntity;
 import io.flotilla.hub.objects.ObjectIndex;
 import io.flotilla.hub.objects.WatchPosition;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
@@ -49,16 +41,8 @@ final class AppsTriggerProjection extends Handler<EventEnvelope<ObjectEntity.Eve
   }
 
   static void init(ActorSystem<?> system, ObjectIndex index, Apps apps) {
-    ShardedDaemonProcess.get(system).init(ProjectionBehavior.Command.class, NAME, ObjectEntity.INDEX_SLICES,
-        slice -> {
-          String tag = ObjectEntity.tag(slice);
-          SourceProvider<Offset, EventEnvelope<ObjectEntity.Event>> events =
-              EventSourcedProvider.eventsByTag(system, CassandraReadJournal.Identifier(), tag);
-          return ProjectionBehavior.create(CassandraProjection.atLeastOnce(
-              ProjectionId.of(NAME, tag), events, () -> new AppsTriggerProjection(system, index, apps, slice)));
-        },
-        ShardedDaemonProcessSettings.create(system),
-        Optional.of(ProjectionBehavior.stopMessage()));
+    TaggedProjections.<ObjectEntity.Event>start(system, NAME, ObjectEntity.INDEX_SLICES, ObjectEntity::tag,
+        slice -> new AppsTriggerProjection(system, index, apps, slice));
   }
 
   @Override

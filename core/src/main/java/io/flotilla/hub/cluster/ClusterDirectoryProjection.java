@@ -2,18 +2,9 @@ package io.flotilla.hub.cluster;
 
 import akka.Done;
 import akka.actor.typed.ActorSystem;
-import akka.cluster.sharding.typed.ShardedDaemonProcessSettings;
-import akka.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
-import akka.persistence.cassandra.query.javadsl.CassandraReadJournal;
-import akka.persistence.query.Offset;
-import akka.projection.ProjectionBehavior;
-import akka.projection.ProjectionId;
-import akka.projection.cassandra.javadsl.CassandraProjection;
 import akka.projection.eventsourced.EventEnvelope;
-import akka.projection.eventsourced.javadsl.EventSourcedProvider;
 import akka.projection.javadsl.Handler;
-import akka.projection.javadsl.SourceProvider;
-import java.util.Optional;
+import io.flotilla.hub.TaggedProjections;
 import java.util.concurrent.CompletionStage;
 
 /** Keeps the {@link ClusterDirectory} from ManagedCluster events: one projection per tag slice. */
@@ -38,17 +29,8 @@ public final class ClusterDirectoryProjection extends Handler<EventEnvelope<Mana
    * idempotent, and so must the listener be: a replay tells it again).
    */
   public static void init(ActorSystem<?> system, ClusterDirectory directory, Listener listener) {
-    ShardedDaemonProcess.get(system).init(ProjectionBehavior.Command.class, NAME,
-        ManagedClusterEntity.DIRECTORY_SLICES,
-        slice -> {
-          String tag = ManagedClusterEntity.tag(slice);
-          SourceProvider<Offset, EventEnvelope<ManagedClusterEntity.Event>> events =
-              EventSourcedProvider.eventsByTag(system, CassandraReadJournal.Identifier(), tag);
-          return ProjectionBehavior.create(CassandraProjection.atLeastOnce(
-              ProjectionId.of(NAME, tag), events, () -> new ClusterDirectoryProjection(directory, listener)));
-        },
-        ShardedDaemonProcessSettings.create(system),
-        Optional.of(ProjectionBehavior.stopMessage()));
+    TaggedProjections.<ManagedClusterEntity.Event>start(system, NAME, ManagedClusterEntity.DIRECTORY_SLICES,
+        ManagedClusterEntity::tag, slice -> new ClusterDirectoryProjection(directory, listener));
   }
 
   @Override

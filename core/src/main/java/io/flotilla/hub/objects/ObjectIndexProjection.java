@@ -2,18 +2,9 @@ package io.flotilla.hub.objects;
 
 import akka.Done;
 import akka.actor.typed.ActorSystem;
-import akka.cluster.sharding.typed.ShardedDaemonProcessSettings;
-import akka.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
-import akka.persistence.cassandra.query.javadsl.CassandraReadJournal;
-import akka.persistence.query.Offset;
-import akka.projection.ProjectionBehavior;
-import akka.projection.ProjectionId;
-import akka.projection.cassandra.javadsl.CassandraProjection;
 import akka.projection.eventsourced.EventEnvelope;
-import akka.projection.eventsourced.javadsl.EventSourcedProvider;
 import akka.projection.javadsl.Handler;
-import akka.projection.javadsl.SourceProvider;
-import java.util.Optional;
+import io.flotilla.hub.TaggedProjections;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -32,16 +23,8 @@ public final class ObjectIndexProjection extends Handler<EventEnvelope<ObjectEnt
   }
 
   public static void init(ActorSystem<?> system, ObjectIndex index) {
-    ShardedDaemonProcess.get(system).init(ProjectionBehavior.Command.class, NAME, ObjectEntity.INDEX_SLICES,
-        slice -> {
-          String tag = ObjectEntity.tag(slice);
-          SourceProvider<Offset, EventEnvelope<ObjectEntity.Event>> events =
-              EventSourcedProvider.eventsByTag(system, CassandraReadJournal.Identifier(), tag);
-          return ProjectionBehavior.create(CassandraProjection.atLeastOnce(
-              ProjectionId.of(NAME, tag), events, () -> new ObjectIndexProjection(index, slice)));
-        },
-        ShardedDaemonProcessSettings.create(system),
-        Optional.of(ProjectionBehavior.stopMessage()));
+    TaggedProjections.<ObjectEntity.Event>start(system, NAME, ObjectEntity.INDEX_SLICES, ObjectEntity::tag,
+        slice -> new ObjectIndexProjection(index, slice));
   }
 
   @Override
