@@ -396,6 +396,9 @@ final class SubscriptionReconciler {
       bound.forEach(bindings::add);
       status.put("specHash", specHash(sub));
       status.put("desiredReleases", bound.size() * descriptionsPerCluster(sub));
+      if (!bound.isEmpty()) {
+        removeCondition(status, "Scheduled"); // a cluster fits now
+      }
       return sub;
     }).thenApply(done -> Done.getInstance());
   }

@@ -11,7 +11,10 @@ import java.util.concurrent.CompletionStage;
 public final class ClusterDirectoryProjection extends Handler<EventEnvelope<ManagedClusterEntity.Event>> {
   private static final String NAME = "managed-cluster-directory";
 
-  /** Told, after the directory has it, that the cluster in a dedicated namespace joined, was relabelled or left. */
+  /**
+   * Told, after the directory has it, that the cluster in a dedicated namespace joined, was
+   * relabelled, came back from Unknown health, or left.
+   */
   public interface Listener {
     CompletionStage<Done> clusterChanged(String namespace);
   }
@@ -40,7 +43,10 @@ public final class ClusterDirectoryProjection extends Handler<EventEnvelope<Mana
       return directory.registered(registered, envelope.sequenceNr())
           .thenCompose(done -> listener.clusterChanged(registered.namespace()));
     } else if (event instanceof ManagedClusterEntity.StatusReported reported) {
-      return directory.statusReported(reported, envelope.sequenceNr());
+      CompletionStage<Done> written = directory.statusReported(reported, envelope.sequenceNr());
+      // a cluster that comes back from Unknown loses its taint: Subscriptions may now bind it
+      return reported.healthRecovered()
+          ? written.thenCompose(done -> listener.clusterChanged(reported.namespace())) : written;
     } else if (event instanceof ManagedClusterEntity.Deregistered deregistered) {
       return directory.deregistered(deregistered)
           .thenCompose(done -> listener.clusterChanged(deregistered.namespace()));

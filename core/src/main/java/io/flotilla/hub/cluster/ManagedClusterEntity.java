@@ -154,9 +154,13 @@ public final class ManagedClusterEntity
       Instant at)
       implements Event {}
 
-  /** A status report that changed something, or that refreshes a stale lastObservedTime. */
-  public record StatusReported(String clusterId, String namespace, String name, ClusterStatus status, Instant at)
-      implements Event {}
+  /**
+   * A status report that changed something, or that refreshes a stale lastObservedTime.
+   * healthRecovered: the cluster's health was Unknown until this report (false in events
+   * written before the field existed).
+   */
+  public record StatusReported(String clusterId, String namespace, String name, ClusterStatus status, Instant at,
+      boolean healthRecovered) implements Event {}
 
   public record Deregistered(String clusterId, String namespace, String name, Instant at) implements Event {}
 
@@ -485,7 +489,7 @@ public final class ManagedClusterEntity
     Registered reg = state.registration();
     return Effect()
         .persist(new StatusReported(clusterId, reg.namespace(), reg.clusterName(),
-            cmd.status().withLastObservedTime(Times.format(now)), now))
+            cmd.status().withLastObservedTime(Times.format(now)), now, state.health() != null))
         .thenReply(cmd.replyTo(), this::clusterReply);
   }
 

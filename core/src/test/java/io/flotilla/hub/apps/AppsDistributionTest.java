@@ -324,6 +324,37 @@ class AppsDistributionTest {
   }
 
   @Test
+  void anUnknownClusterIsNotBoundUntilItReportsAgain() {
+    String label = "unknown-" + UUID.randomUUID().toString().substring(0, 8);
+    String id = UUID.randomUUID().toString();
+    ObjectNode request = HubClient.registrationRequest("clusternet-" + id, id);
+    request.with("spec").putObject("clusterLabels").put(label, "true");
+    HubClient.Reply registered = client().post("/apis/clusters.clusternet.io/v1beta1/clusterregistrationrequests",
+        hub.home().bootstrapToken(), request);
+    assertEquals(201, registered.code(), registered.body());
+    JsonNode crr = registered.json();
+    String token = crr.at("/status/token").asText();
+    String status = HubClient.managedClusterPath(crr) + "/status";
+    // a 1 s heartbeat that stops: Unknown (and tainted NoSchedule) after 3 s
+    assertEquals(200, client().put(status, token, HubClient.statusReport(crr, "v1.30.0", 1)).code());
+    awaitObject(HubClient.managedClusterPath(crr), c -> c.at("/spec/taints").size() == 1);
+
+    create("/api/v1/namespaces/unknown/configmaps", parse(
+        "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c\",\"namespace\":\"unknown\"}}"));
+    create(APPS + "/namespaces/default/subscriptions", subscription("default", "unknown-demo",
+        List.of(subscriber(label, "true", null)), List.of(feedRef("v1", "ConfigMap", "unknown", "c"))));
+    JsonNode sub = awaitObject(APPS + "/namespaces/default/subscriptions/unknown-demo",
+        s -> s.at("/status/conditions/0/reason").asText().equals("Unschedulable"));
+    assertTrue(sub.at("/status/conditions/0/message").asText().contains("taint"), sub.toString());
+
+    // its agent reports again: the taint goes, and the Subscription binds it without being touched
+    assertEquals(200, client().put(status, token, HubClient.statusReport(crr, "v1.30.0", 180)).code());
+    awaitObject(descPath(crr.at("/status/dedicatedNamespace").asText(), "unknown-demo-generic"), x -> true);
+    awaitObject(APPS + "/namespaces/default/subscriptions/unknown-demo",
+        s -> s.at("/status/bindingClusters").size() == 1 && s.at("/status/conditions").isMissingNode());
+  }
+
+  @Test
   void aSubscriptionToAMissingFeedSaysWhichAndRecoversWhenTheFeedAppears() {
     String label = "missing-" + UUID.randomUUID().toString().substring(0, 8);
     Cluster cluster = register(Map.of(label, "true"));

@@ -72,7 +72,7 @@ class SerializationTest {
         new ManagedClusterEntity.Conflict("stale"),
         new ManagedClusterEntity.Unavailable("down"),
         registered,
-        new ManagedClusterEntity.StatusReported(id, "ns", "shop", status, Instant.now()),
+        new ManagedClusterEntity.StatusReported(id, "ns", "shop", status, Instant.now(), true),
         new ManagedClusterEntity.Deregistered(id, "ns", "shop", Instant.now()),
         new ManagedClusterEntity.State(registered, true, status, Instant.now(),
             new ManagedClusterEntity.Health("ClusterStatusUnknown", "2026-11-24T10:09:00Z"), 7),
