@@ -18,6 +18,7 @@ import com.typesafe.config.Config;
 import io.flotilla.hub.apps.Apps;
 import io.flotilla.hub.cluster.ClusterDirectory;
 import io.flotilla.hub.cluster.ClusterDirectoryProjection;
+import io.flotilla.hub.cluster.ClusterHistory;
 import io.flotilla.hub.cluster.ClusterRegistry;
 import io.flotilla.hub.cluster.ClusterWakeUp;
 import io.flotilla.hub.cluster.ManagedClusterEntity;
@@ -102,7 +103,8 @@ public final class Hub implements AutoCloseable {
 
       Authenticator authenticator = new Authenticator(system, home.adminToken(), home.bootstrapToken(), askTimeout);
       List<ResourceHandler> handlers = new ArrayList<>(
-          List.of(new ClusterRegistrationRequestHandler(clusters), new ManagedClusterHandler(clusters, directory, Materializer.matFromSystem(system))));
+          List.of(new ClusterRegistrationRequestHandler(clusters), new ManagedClusterHandler(clusters, directory, new ClusterHistory(system),
+          Materializer.matFromSystem(system))));
       handlers.addAll(ObjectApi.start(system, session, keyspace, config.getBoolean("flotilla.cassandra.schema-autocreate"),
           home.tokenCipher(), askTimeout));
       Apps apps = Apps.start(system, ObjectStore.init(system, askTimeout), new ObjectIndex(session, keyspace), directory,

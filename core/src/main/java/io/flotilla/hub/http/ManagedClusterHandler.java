@@ -2,6 +2,7 @@ package io.flotilla.hub.http;
 
 import akka.stream.Materializer;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flotilla.api.Json;
 import io.flotilla.api.ListMeta;
 import io.flotilla.api.ManagedCluster;
@@ -11,12 +12,16 @@ import io.flotilla.api.ResourceType;
 import io.flotilla.api.StatusException;
 import io.flotilla.api.Validation;
 import io.flotilla.hub.cluster.ClusterDirectory;
+import io.flotilla.hub.cluster.ClusterHistory;
 import io.flotilla.hub.cluster.ClusterRegistry;
 import io.flotilla.hub.cluster.ManagedClusterEntity;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Predicate;
@@ -28,7 +33,7 @@ import java.util.function.Predicate;
 public final class ManagedClusterHandler implements ResourceHandler {
   public static final ResourceType TYPE = new ResourceType("clusters.clusternet.io", "v1beta1",
       ManagedCluster.KIND, "managedclusters", "managedcluster", List.of("mcls"), true,
-      List.of("get", "list", "patch", "delete"), List.of("status"),
+      List.of("get", "list", "patch", "delete"), List.of("status", "history"),
       List.of(PrinterColumn.of("CLUSTER ID", ".spec.clusterId"), PrinterColumn.of("CLUSTER TYPE", ".spec.clusterType"),
           PrinterColumn.of("SYNC MODE", ".spec.syncMode"), PrinterColumn.of("KUBERNETES", ".status.k8sVersion"),
           PrinterColumn.of("READYZ", ".status.readyz"), PrinterColumn.age()));
@@ -36,11 +41,14 @@ public final class ManagedClusterHandler implements ResourceHandler {
   private final ClusterRegistry clusters;
   private final ClusterDirectory directory;
   private final Materializer materializer;
+  private final ClusterHistory history;
 
-  public ManagedClusterHandler(ClusterRegistry clusters, ClusterDirectory directory, Materializer materializer) {
+  public ManagedClusterHandler(ClusterRegistry clusters, ClusterDirectory directory, ClusterHistory history,
+      Materializer materializer) {
     this.clusters = clusters;
     this.directory = directory;
     this.materializer = materializer;
+    this.history = history;
   }
 
   @Override
@@ -71,6 +79,20 @@ public final class ManagedClusterHandler implements ResourceHandler {
 
   @Override
   public CompletionStage<Response> get(Request request) {
+    if ("history".equals(request.subresource())) {
+      ClusterHistory.Query query = historyQuery(request);
+      return resolve(request)
+          .thenCompose(cluster -> history.read(cluster.spec().clusterId(), query))
+          .thenApply(page -> {
+            ObjectNode list = Json.MAPPER.createObjectNode().put("apiVersion", TYPE.groupVersion())
+                .put("kind", "ClusterHistory");
+            if (page.continueAfter() > 0) {
+              list.putObject("metadata").put("continue", String.valueOf(page.continueAfter()));
+            }
+            list.putArray("items").addAll(page.entries());
+            return Response.ok(list);
+          });
+    }
     return resolve(request).thenApply(Response::ok);
   }
 
@@ -160,6 +182,20 @@ public final class ManagedClusterHandler implements ResourceHandler {
     return resolve(request)
         .thenCompose(cluster -> clusters.ask(cluster.spec().clusterId(), ManagedClusterEntity.Deregister::new))
         .thenApply(reply -> Response.ok(found(reply, request.name())));
+  }
+
+  /** history's filters: type=A,B; since and until (RFC 3339); limit; continue (from the previous page). */
+  private static ClusterHistory.Query historyQuery(Request request) {
+    try {
+      String types = request.param("type");
+      return new ClusterHistory.Query(types == null || types.isBlank() ? Set.of() : Set.of(types.split(",")),
+          request.param("since") == null ? null : Instant.parse(request.param("since")),
+          request.param("until") == null ? null : Instant.parse(request.param("until")),
+          request.param("limit") == null ? 0 : Long.parseLong(request.param("limit")),
+          request.param("continue") == null ? 0 : Long.parseLong(request.param("continue")));
+    } catch (DateTimeParseException | NumberFormatException e) {
+      throw StatusException.badRequest("invalid history query: " + e.getMessage());
+    }
   }
 
   /** The ManagedCluster at namespace/name, if the principal may see it. */

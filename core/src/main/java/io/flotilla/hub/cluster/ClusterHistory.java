@@ -1,0 +1,127 @@
+package io.flotilla.hub.cluster;
+
+import akka.actor.typed.ActorSystem;
+import akka.persistence.cassandra.query.javadsl.CassandraReadJournal;
+import akka.persistence.query.EventEnvelope;
+import akka.persistence.query.PersistenceQuery;
+import akka.persistence.typed.PersistenceId;
+import akka.stream.javadsl.Sink;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.flotilla.api.Json;
+import io.flotilla.api.ManagedCluster.ClusterStatus;
+import io.flotilla.api.Times;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * A cluster's history, read from its entity's own journal (no second copy): registration, label
+ * changes, status transitions (Kubernetes version, health endpoints, Ready), Unknown health and
+ * recovery, deregistration, as typed entries in time order. Status reports that changed nothing
+ * a user would call a change (only lastObservedTime, node or pod counts) are left out, and so
+ * are the credentials the registration event carries.
+ */
+public final class ClusterHistory {
+  private final CassandraReadJournal journal;
+  private final ActorSystem<?> system;
+
+  public ClusterHistory(ActorSystem<?> system) {
+    this.system = system;
+    this.journal = PersistenceQuery.get(system).getReadJournalFor(CassandraReadJournal.class,
+        CassandraReadJournal.Identifier());
+  }
+
+  /** What to return: entry types (empty: all), a time range (null: open), at most limit (0: all) after sequence number `after`. */
+  public record Query(Set<String> types, Instant since, Instant until, long limit, long after) {}
+
+  /** A page of entries, and the sequence number to continue after (0 when there is no more). */
+  public record Page(List<ObjectNode> entries, long continueAfter) {}
+
+  public CompletionStage<Page> read(String clusterId, Query query) {
+    return journal.currentEventsByPersistenceId(PersistenceId.of(ManagedClusterEntity.ENTITY_KEY.name(), clusterId).id(),
+            1, Long.MAX_VALUE)
+        .runWith(Sink.seq(), system)
+        .thenApply(envelopes -> page(envelopes, query));
+  }
+
+  /** The entries of a journal (whole: a status entry is a difference from the status before it). */
+  static Page page(List<EventEnvelope> envelopes, Query query) {
+    List<ObjectNode> entries = new ArrayList<>();
+    ClusterStatus previous = null;
+    for (EventEnvelope envelope : envelopes) {
+      Object event = envelope.event();
+      ObjectNode entry = null;
+      if (event instanceof ManagedClusterEntity.Registered e) {
+        entry = entry("Registered", e.at());
+        entry.put("namespace", e.namespace()).put("clusterName", e.clusterName()).put("clusterType", e.clusterType())
+            .put("syncMode", e.syncMode()).set("labels", Json.MAPPER.valueToTree(e.labels()));
+        previous = null;
+      } else if (event instanceof ManagedClusterEntity.LabelsChanged e) {
+        entry = entry("LabelsChanged", e.at());
+        entry.set("labels", Json.MAPPER.valueToTree(e.labels()));
+      } else if (event instanceof ManagedClusterEntity.HealthUnknown e) {
+        entry = entry("HealthUnknown", Instant.parse(e.health().since()));
+        entry.put("reason", e.health().reason());
+      } else if (event instanceof ManagedClusterEntity.Deregistered e) {
+        entry = entry("Deregistered", e.at());
+      } else if (event instanceof ManagedClusterEntity.StatusReported e) {
+        entry = statusEntry(previous, e);
+        previous = e.status();
+      }
+      if (entry != null && envelope.sequenceNr() > query.after() && selected(entry, query)) {
+        entry.put("sequence", envelope.sequenceNr());
+        entries.add(entry);
+        if (query.limit() > 0 && entries.size() >= query.limit()) {
+          boolean more = envelope.sequenceNr() < envelopes.get(envelopes.size() - 1).sequenceNr();
+          return new Page(entries, more ? envelope.sequenceNr() : 0);
+        }
+      }
+    }
+    return new Page(entries, 0);
+  }
+
+  /** The first report, a recovery from Unknown, or a change in what operators follow; null otherwise. */
+  private static ObjectNode statusEntry(ClusterStatus before, ManagedClusterEntity.StatusReported e) {
+    ClusterStatus now = e.status();
+    ObjectNode changes = Json.MAPPER.createObjectNode();
+    change(changes, "k8sVersion", before == null ? null : before.k8sVersion(), now.k8sVersion());
+    change(changes, "healthz", before == null ? null : before.healthz(), now.healthz());
+    change(changes, "livez", before == null ? null : before.livez(), now.livez());
+    change(changes, "readyz", before == null ? null : before.readyz(), now.readyz());
+    change(changes, "ready", before == null ? null : ready(before), ready(now));
+    if (changes.isEmpty() && !e.healthRecovered()) {
+      return null;
+    }
+    ObjectNode entry = entry(e.healthRecovered() ? "HealthRecovered" : before == null ? "FirstStatus" : "StatusChanged",
+        e.at());
+    entry.set("changes", changes);
+    return entry;
+  }
+
+  private static void change(ObjectNode changes, String field, Object before, Object now) {
+    if (!Objects.equals(before, now)) {
+      ObjectNode change = changes.putObject(field);
+      change.set("from", Json.MAPPER.valueToTree(before));
+      change.set("to", Json.MAPPER.valueToTree(now));
+    }
+  }
+
+  private static String ready(ClusterStatus status) {
+    return status.conditions() == null ? null : status.conditions().stream()
+        .filter(c -> "Ready".equals(c.type())).map(c -> c.status()).findFirst().orElse(null);
+  }
+
+  private static ObjectNode entry(String type, Instant at) {
+    return Json.MAPPER.createObjectNode().put("type", type).put("time", Times.format(at));
+  }
+
+  private static boolean selected(ObjectNode entry, Query query) {
+    Instant at = Instant.parse(entry.get("time").asText());
+    return (query.types().isEmpty() || query.types().contains(entry.get("type").asText()))
+        && (query.since() == null || !at.isBefore(query.since()))
+        && (query.until() == null || at.isBefore(query.until()));
+  }
+}
