@@ -245,6 +245,47 @@ class AppsDistributionTest {
     }
   }
 
+  /** A registered cluster that reported this allocatable CPU. */
+  Cluster registerWithCpu(String label, String cpu) {
+    String id = UUID.randomUUID().toString();
+    ObjectNode request = HubClient.registrationRequest("clusternet-" + id, id);
+    request.with("spec").putObject("clusterLabels").put(label, "true");
+    HubClient.Reply registered = client().post("/apis/clusters.clusternet.io/v1beta1/clusterregistrationrequests",
+        hub.home().bootstrapToken(), request);
+    assertEquals(201, registered.code(), registered.body());
+    ObjectNode report = HubClient.statusReport(registered.json(), "v1.30.0");
+    report.with("status").putObject("allocatable").put("cpu", cpu).put("memory", "64Gi");
+    assertEquals(200, client().put(HubClient.managedClusterPath(registered.json()) + "/status",
+        registered.text("/status/token"), report).code());
+    return new Cluster(registered.text("/status/dedicatedNamespace"), registered.text("/status/managedClusterName"));
+  }
+
+  @Test
+  void dynamicDividingSpreadsReplicasByEachClustersCapacityForTheFeedsRequests() {
+    String label = "dynamic-" + UUID.randomUUID().toString().substring(0, 8);
+    Cluster small = registerWithCpu(label, "2");
+    Cluster large = registerWithCpu(label, "6");
+    // the directory has both clusters' allocatable before the Subscription is scheduled
+    awaitObject("/apis/clusters.clusternet.io/v1beta1/managedclusters?labelSelector=" + label,
+        list -> list.path("items").size() == 2
+            && list.findValues("allocatable").stream().filter(a -> a.has("cpu")).count() == 2);
+    create("/apis/apps/v1/namespaces/dyn/deployments", deployment("dyn", "api", 8)); // 100m CPU per replica
+    ObjectNode sub = subscription("default", "dynamic-demo", List.of(subscriber(label, "true", null)),
+        List.of(feedRef("apps/v1", "Deployment", "dyn", "api")));
+    sub.with("spec").put("schedulingStrategy", "Dividing").putObject("dividingScheduling").put("type", "Dynamic")
+        .putObject("dynamicDividing").put("strategy", "Spread");
+    create(APPS + "/namespaces/default/subscriptions", sub);
+
+    // capacity 20 and 60 replicas of 100m: 8 spread 1:3 -> 2 and 6
+    for (Map.Entry<Cluster, Integer> expected : Map.of(small, 2, large, 6).entrySet()) {
+      JsonNode generic = awaitObject(descPath(expected.getKey().namespace(), "dynamic-demo-generic"), x -> true);
+      assertEquals(expected.getValue(), raw(generic).get(0).at("/spec/replicas").asInt(), generic.toString());
+    }
+    JsonNode inventory = awaitObject(APPS + "/namespaces/default/feedinventories/dynamic-demo", x -> true);
+    assertEquals("100m", inventory.at("/spec/feeds/0/replicaRequirements/resources/requests/cpu").asText(),
+        inventory.toString());
+  }
+
   @Test
   void relabellingAClusterBindsOrUnbindsItAloneWithoutRewritingOtherClusters() {
     String label = "relabel-" + UUID.randomUUID().toString().substring(0, 8);
