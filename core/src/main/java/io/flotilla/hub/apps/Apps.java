@@ -9,6 +9,8 @@ import akka.pattern.StatusReply;
 import akka.stream.Materializer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.flotilla.api.ManagedCluster;
+import io.flotilla.api.objects.Selector;
 import io.flotilla.hub.cluster.ClusterDirectory;
 import io.flotilla.hub.cluster.ClusterDirectoryProjection;
 import io.flotilla.hub.objects.ObjectEntity;
@@ -18,10 +20,10 @@ import io.flotilla.hub.objects.ObjectStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
-import java.util.function.Predicate;
 
 /**
  * Application distribution on a hub node: the Subscription controllers, and the triggers that
@@ -32,23 +34,29 @@ import java.util.function.Predicate;
  */
 public final class Apps implements ClusterDirectoryProjection.Listener {
   private final ClusterSharding sharding;
+  private final AppObjects objects;
   private final ObjectIndex index;
+  private final ClusterDirectory directory;
   private final Duration reconcileTimeout;
 
-  private Apps(ClusterSharding sharding, ObjectIndex index, Duration reconcileTimeout) {
+  private Apps(ClusterSharding sharding, AppObjects objects, ObjectIndex index, ClusterDirectory directory,
+      Duration reconcileTimeout) {
     this.sharding = sharding;
+    this.objects = objects;
     this.index = index;
+    this.directory = directory;
     this.reconcileTimeout = reconcileTimeout;
   }
 
   public static Apps start(ActorSystem<?> system, ObjectStore store, ObjectIndex index, ClusterDirectory directory,
       List<ObjectKind> kinds, Duration reconcileTimeout) {
-    SubscriptionReconciler reconciler = new SubscriptionReconciler(new AppObjects(store), new FeedCatalog(kinds),
+    AppObjects objects = new AppObjects(store);
+    SubscriptionReconciler reconciler = new SubscriptionReconciler(objects, new FeedCatalog(kinds),
         directory, index, Materializer.matFromSystem(system), Clock.systemUTC());
     ClusterSharding sharding = ClusterSharding.get(system);
     sharding.init(Entity.of(SubscriptionController.ENTITY_KEY,
         ctx -> SubscriptionController.create(ctx.getEntityId(), reconciler)));
-    Apps apps = new Apps(sharding, index, reconcileTimeout);
+    Apps apps = new Apps(sharding, objects, index, directory, reconcileTimeout);
     AppsTriggerProjection.init(system, index, apps);
     return apps;
   }
@@ -89,10 +97,41 @@ public final class Apps implements ClusterDirectoryProjection.Listener {
     return tell(namespace, name, SubscriptionController.DescriptionReported::new);
   }
 
+  /**
+   * Only Subscriptions the change can concern are told: those that bind the cluster now, and
+   * those one of whose subscribers selects its labels (the controller checks taints and the rest).
+   */
   @Override
   public CompletionStage<Done> clusterChanged(String namespace) {
-    return forSubscriptions(sub -> true,
-        reply -> new SubscriptionController.ClusterChanged(namespace, false, reply));
+    return directory.list(namespace).thenCompose(clusters -> forSubscriptions(
+        // the index's copy may lag behind the bindings: the entity's is current
+        sub -> objects.get(SubscriptionReconciler.subscriptionKey(namespace(sub), name(sub)))
+            .thenApply(current -> current.isPresent() && (binds(current.get(), namespace)
+                || clusters.stream().anyMatch(cluster -> selects(current.get(), cluster)))),
+        reply -> new SubscriptionController.ClusterChanged(namespace, false, reply)));
+  }
+
+  private static boolean binds(ObjectNode subscription, String namespace) {
+    for (JsonNode bound : subscription.path("status").path("bindingClusters")) {
+      if (bound.asText().startsWith(namespace + "/")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean selects(ObjectNode subscription, ManagedCluster cluster) {
+    Map<String, String> labels = cluster.metadata().labels() == null ? Map.of() : cluster.metadata().labels();
+    for (JsonNode subscriber : subscription.path("spec").path("subscribers")) {
+      try {
+        if (Selector.fromLabelSelector(subscriber.path("clusterAffinity")).matches(labels::get)) {
+          return true;
+        }
+      } catch (IllegalArgumentException invalid) {
+        return true; // let its controller report it
+      }
+    }
+    return false;
   }
 
   private CompletionStage<Done> feedChanged(ObjectNode object) {
@@ -111,7 +150,7 @@ public final class Apps implements ClusterDirectoryProjection.Listener {
 
   private CompletionStage<Done> forSubscriptionsOf(JsonNode feed,
       Function<ActorRef<StatusReply<Done>>, SubscriptionController.Command> command) {
-    return forSubscriptions(sub -> usesFeed(sub, feed), command);
+    return forSubscriptions(sub -> CompletableFuture.completedFuture(usesFeed(sub, feed)), command);
   }
 
   private static boolean usesFeed(ObjectNode subscription, JsonNode feed) {
@@ -127,16 +166,24 @@ public final class Apps implements ClusterDirectoryProjection.Listener {
   }
 
   /** Tells every Subscription the filter accepts (Subscriptions are few next to clusters: a list is cheap). */
-  private CompletionStage<Done> forSubscriptions(Predicate<ObjectNode> filter,
+  private CompletionStage<Done> forSubscriptions(Function<ObjectNode, CompletionStage<Boolean>> concerned,
       Function<ActorRef<StatusReply<Done>>, SubscriptionController.Command> command) {
     return index.list(SubscriptionReconciler.GROUP, "subscriptions", true, null, json -> true, 0, null)
         .thenCompose(page -> CompletableFuture.allOf(page.objects().stream()
             .map(ObjectEntity::parseObject)
-            .filter(filter)
-            .map(sub -> tell(sub.path("metadata").path("namespace").asText(), sub.path("metadata").path("name").asText(),
-                command).toCompletableFuture())
+            .map(sub -> concerned.apply(sub)
+                .thenCompose(yes -> yes ? tell(namespace(sub), name(sub), command) : done())
+                .toCompletableFuture())
             .toArray(CompletableFuture[]::new)))
         .thenApply(v -> Done.getInstance());
+  }
+
+  private static String namespace(ObjectNode object) {
+    return object.path("metadata").path("namespace").asText();
+  }
+
+  private static String name(ObjectNode object) {
+    return object.path("metadata").path("name").asText();
   }
 
   private CompletionStage<Done> tell(String namespace, String name,
