@@ -8,12 +8,13 @@ import akka.persistence.typed.PersistenceId;
 import akka.stream.javadsl.Sink;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flotilla.api.Json;
+import io.flotilla.api.ManagedCluster;
 import io.flotilla.api.ManagedCluster.ClusterStatus;
-import io.flotilla.api.Times;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 
@@ -22,7 +23,8 @@ import java.util.concurrent.CompletionStage;
  * changes, status transitions (Kubernetes version, health endpoints, Ready), Unknown health and
  * recovery, deregistration, as typed entries in time order. Status reports that changed nothing
  * a user would call a change (only lastObservedTime, node or pod counts) are left out, and so
- * are the credentials the registration event carries.
+ * are the credentials the registration event carries. The same journal rebuilds the cluster as
+ * it was at any time.
  */
 public final class ClusterHistory {
   private final CassandraReadJournal journal;
@@ -41,10 +43,27 @@ public final class ClusterHistory {
   public record Page(List<ObjectNode> entries, long continueAfter) {}
 
   public CompletionStage<Page> read(String clusterId, Query query) {
+    return events(clusterId).thenApply(envelopes -> page(envelopes, query));
+  }
+
+  /** The cluster as it was at a time, rebuilt from its journal up to then; empty if it was not registered. */
+  public CompletionStage<Optional<ManagedCluster>> at(String clusterId, Instant at) {
+    return events(clusterId).thenApply(envelopes -> {
+      ManagedClusterEntity.State state = ManagedClusterEntity.State.empty();
+      for (EventEnvelope envelope : envelopes) {
+        if (timeOf(envelope).isAfter(at)) {
+          break;
+        }
+        state = ManagedClusterEntity.apply(state, (ManagedClusterEntity.Event) envelope.event());
+      }
+      return ManagedClusterEntity.view(state);
+    });
+  }
+
+  private CompletionStage<List<EventEnvelope>> events(String clusterId) {
     return journal.currentEventsByPersistenceId(PersistenceId.of(ManagedClusterEntity.ENTITY_KEY.name(), clusterId).id(),
             1, Long.MAX_VALUE)
-        .runWith(Sink.seq(), system)
-        .thenApply(envelopes -> page(envelopes, query));
+        .runWith(Sink.seq(), system);
   }
 
   /** The entries of a journal (whole: a status entry is a difference from the status before it). */
@@ -55,20 +74,20 @@ public final class ClusterHistory {
       Object event = envelope.event();
       ObjectNode entry = null;
       if (event instanceof ManagedClusterEntity.Registered e) {
-        entry = entry("Registered", e.at());
+        entry = entry("Registered", timeOf(envelope));
         entry.put("namespace", e.namespace()).put("clusterName", e.clusterName()).put("clusterType", e.clusterType())
             .put("syncMode", e.syncMode()).set("labels", Json.MAPPER.valueToTree(e.labels()));
         previous = null;
       } else if (event instanceof ManagedClusterEntity.LabelsChanged e) {
-        entry = entry("LabelsChanged", e.at());
+        entry = entry("LabelsChanged", timeOf(envelope));
         entry.set("labels", Json.MAPPER.valueToTree(e.labels()));
       } else if (event instanceof ManagedClusterEntity.HealthUnknown e) {
-        entry = entry("HealthUnknown", Instant.parse(e.health().since()));
+        entry = entry("HealthUnknown", timeOf(envelope));
         entry.put("reason", e.health().reason());
       } else if (event instanceof ManagedClusterEntity.Deregistered e) {
-        entry = entry("Deregistered", e.at());
+        entry = entry("Deregistered", timeOf(envelope));
       } else if (event instanceof ManagedClusterEntity.StatusReported e) {
-        entry = statusEntry(previous, e);
+        entry = statusEntry(previous, e, timeOf(envelope));
         previous = e.status();
       }
       if (entry != null && envelope.sequenceNr() > query.after() && selected(entry, query)) {
@@ -84,7 +103,7 @@ public final class ClusterHistory {
   }
 
   /** The first report, a recovery from Unknown, or a change in what operators follow; null otherwise. */
-  private static ObjectNode statusEntry(ClusterStatus before, ManagedClusterEntity.StatusReported e) {
+  private static ObjectNode statusEntry(ClusterStatus before, ManagedClusterEntity.StatusReported e, Instant at) {
     ClusterStatus now = e.status();
     ObjectNode changes = Json.MAPPER.createObjectNode();
     change(changes, "k8sVersion", before == null ? null : before.k8sVersion(), now.k8sVersion());
@@ -96,7 +115,7 @@ public final class ClusterHistory {
       return null;
     }
     ObjectNode entry = entry(e.healthRecovered() ? "HealthRecovered" : before == null ? "FirstStatus" : "StatusChanged",
-        e.at());
+        at);
     entry.set("changes", changes);
     return entry;
   }
@@ -114,8 +133,24 @@ public final class ClusterHistory {
         .filter(c -> "Ready".equals(c.type())).map(c -> c.status()).findFirst().orElse(null);
   }
 
+  /** Entry times are precise (not kube's whole seconds), so `?at=` an entry's time includes that entry. */
   private static ObjectNode entry(String type, Instant at) {
-    return Json.MAPPER.createObjectNode().put("type", type).put("time", Times.format(at));
+    return Json.MAPPER.createObjectNode().put("type", type).put("time", at.toString());
+  }
+
+  /** When an event happened: the time it carries, or (HealthUnknown's is whole seconds) when it was written. */
+  private static Instant timeOf(EventEnvelope envelope) {
+    Object event = envelope.event();
+    if (event instanceof ManagedClusterEntity.Registered e) {
+      return e.at();
+    } else if (event instanceof ManagedClusterEntity.StatusReported e) {
+      return e.at();
+    } else if (event instanceof ManagedClusterEntity.LabelsChanged e) {
+      return e.at();
+    } else if (event instanceof ManagedClusterEntity.Deregistered e) {
+      return e.at();
+    }
+    return Instant.ofEpochMilli(envelope.timestamp());
   }
 
   private static boolean selected(ObjectNode entry, Query query) {

@@ -34,6 +34,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -513,12 +514,30 @@ public final class ManagedClusterEntity
   public EventHandler<State, Event> eventHandler() {
     return newEventHandlerBuilder()
         .forAnyState()
-        .onEvent(Registered.class, State::next)
-        .onEvent(StatusReported.class, State::next)
-        .onEvent(Deregistered.class, (state, event) -> state.deregistered())
-        .onEvent(LabelsChanged.class, State::next)
-        .onEvent(HealthUnknown.class, State::next)
-        .build();
+        .onAnyEvent(ManagedClusterEntity::apply);
+  }
+
+  /** The state after an event (also how history rebuilds a cluster as it was at a time). */
+  static State apply(State state, Event event) {
+    if (event instanceof Registered e) {
+      return state.next(e);
+    } else if (event instanceof StatusReported e) {
+      return state.next(e);
+    } else if (event instanceof LabelsChanged e) {
+      return state.next(e);
+    } else if (event instanceof HealthUnknown e) {
+      return state.next(e);
+    } else if (event instanceof Deregistered) {
+      return state.deregistered();
+    }
+    throw new IllegalArgumentException("unknown event " + event.getClass().getName());
+  }
+
+  /** The ManagedCluster a state shows (without the live tunnel), if the cluster is registered. */
+  static Optional<ManagedCluster> view(State state) {
+    return state.active()
+        ? Optional.of(withHealth(managedCluster(state.registration(), state.status(), state.revision()), state.health()))
+        : Optional.empty();
   }
 
   // --- views ----------------------------------------------------------------------------------

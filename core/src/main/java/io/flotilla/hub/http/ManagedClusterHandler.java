@@ -93,6 +93,13 @@ public final class ManagedClusterHandler implements ResourceHandler {
             return Response.ok(list);
           });
     }
+    if (request.param("at") != null) {
+      Instant at = instant(request.param("at"));
+      return resolve(request)
+          .thenCompose(cluster -> history.at(cluster.spec().clusterId(), at))
+          .thenApply(then -> Response.ok(then.orElseThrow(() -> StatusException.notFound(TYPE,
+              request.name() + " at " + request.param("at")))));
+    }
     return resolve(request).thenApply(Response::ok);
   }
 
@@ -189,12 +196,20 @@ public final class ManagedClusterHandler implements ResourceHandler {
     try {
       String types = request.param("type");
       return new ClusterHistory.Query(types == null || types.isBlank() ? Set.of() : Set.of(types.split(",")),
-          request.param("since") == null ? null : Instant.parse(request.param("since")),
-          request.param("until") == null ? null : Instant.parse(request.param("until")),
+          request.param("since") == null ? null : instant(request.param("since")),
+          request.param("until") == null ? null : instant(request.param("until")),
           request.param("limit") == null ? 0 : Long.parseLong(request.param("limit")),
           request.param("continue") == null ? 0 : Long.parseLong(request.param("continue")));
-    } catch (DateTimeParseException | NumberFormatException e) {
+    } catch (NumberFormatException e) {
       throw StatusException.badRequest("invalid history query: " + e.getMessage());
+    }
+  }
+
+  private static Instant instant(String text) {
+    try {
+      return Instant.parse(text);
+    } catch (DateTimeParseException e) {
+      throw StatusException.badRequest("invalid time (RFC 3339 wanted): " + text);
     }
   }
 

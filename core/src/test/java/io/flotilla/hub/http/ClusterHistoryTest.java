@@ -81,6 +81,15 @@ class ClusterHistoryTest {
     String registeredAt = history.json().at("/items/0/time").asText();
     assertEquals(0, client.get(cluster + "/history?until=" + registeredAt, admin).json().path("items").size());
     assertEquals(400, client.get(cluster + "/history?since=yesterday", admin).code());
+    // the cluster as it was: after the labels changed, before the upgrade; and before it existed
+    JsonNode then = client.get(cluster + "?at=" + history.json().at("/items/2/time").asText(), admin).json();
+    assertEquals("berlin-02", then.at("/metadata/labels/shop").asText(), then.toString());
+    assertEquals("v1.29.4", then.at("/status/k8sVersion").asText(), then.toString());
+    JsonNode unknown = client.get(cluster + "?at=" + history.json().at("/items/4/time").asText(), admin).json();
+    assertEquals("Unknown", unknown.at("/status/conditions/0/status").asText(), unknown.toString());
+    assertEquals(1, unknown.at("/spec/taints").size());
+    assertEquals(404, client.get(cluster + "?at=2020-01-01T00:00:00Z", admin).code());
+    assertEquals(400, client.get(cluster + "?at=last-tuesday", admin).code());
     // a cluster's own token reads its own history; the bootstrap token does not
     assertEquals(200, client.get(cluster + "/history", token).code());
     assertEquals(403, client.get(cluster + "/history", hub.home().bootstrapToken()).code());
