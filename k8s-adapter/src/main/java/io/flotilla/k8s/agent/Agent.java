@@ -39,14 +39,20 @@ public final class Agent implements AutoCloseable {
 
   /**
    * Waits that are not flags: the registration poll (Clusternet: 5 s, jittered), the first
-   * retry delay after a failed report (doubling up to the update frequency), and the first
-   * tunnel redial delay (Clusternet: 5 s; doubling up to 12 times that).
+   * retry delay after a failed report (doubling up to the update frequency), the first tunnel
+   * redial delay (Clusternet: 5 s; doubling up to 12 times that), and how often the Descriptions
+   * are listed again (each watch runs that long; with Recovery, drift is undone that often).
    */
-  public record Timing(Duration registrationPollInterval, Duration retryInitial, Duration tunnelRedialInitial) {
+  public record Timing(Duration registrationPollInterval, Duration retryInitial, Duration tunnelRedialInitial,
+      Duration descriptionResync) {
     public static final Timing DEFAULT = new Timing(Duration.ofSeconds(5), Duration.ofSeconds(1));
 
     public Timing(Duration registrationPollInterval, Duration retryInitial) {
       this(registrationPollInterval, retryInitial, Duration.ofSeconds(5));
+    }
+
+    public Timing(Duration registrationPollInterval, Duration retryInitial, Duration tunnelRedialInitial) {
+      this(registrationPollInterval, retryInitial, tunnelRedialInitial, Duration.ofMinutes(5));
     }
   }
 
@@ -242,7 +248,8 @@ public final class Agent implements AutoCloseable {
    */
   private void followDescriptions() {
     DescriptionSync sync = new DescriptionSync(new HubDescriptions(options.parentUrl(), Pem.trusting(caPem(options))),
-        () -> credential.get().token(), credential.get().namespace(), deployers, timing.retryInitial(), () -> closed);
+        () -> credential.get().token(), credential.get().namespace(), deployers, timing.retryInitial(),
+        timing.descriptionResync(), options.featureGates().enabled(FeatureGates.RECOVERY), () -> closed);
     daemon(() -> {
       try {
         sync.run();

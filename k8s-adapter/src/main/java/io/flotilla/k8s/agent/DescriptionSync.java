@@ -25,8 +25,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class DescriptionSync {
   private static final Logger log = LoggerFactory.getLogger(DescriptionSync.class);
-  /** How long one watch runs before the loop lists again (a resync). */
-  static final long WATCH_SECONDS = 300;
   /** The hub marks Descriptions it could not render so; their spec is the last good one, already deployed. */
   static final String HUB_RENDER_FAILURE = "render failed: ";
 
@@ -43,11 +41,18 @@ public final class DescriptionSync {
   private final Map<String, Deployer> deployers;
   private final Backoff backoff;
   private final BooleanSupplier closed;
+  /** How long one watch runs before the loop lists again (a resync). */
+  private final Duration resync;
+  /** Feature gate Recovery: a resync re-applies what is deployed, so drift in the child is undone. */
+  private final boolean recovery;
   /** The Descriptions this run has deployed, by name, so a deleted one can be removed. */
   private final Map<String, ObjectNode> deployed = new HashMap<>();
 
   public DescriptionSync(HubDescriptions hub, Supplier<String> token, String namespace,
-      Map<String, Deployer> deployers, Duration retryInitial, BooleanSupplier closed) {
+      Map<String, Deployer> deployers, Duration retryInitial, Duration resync, boolean recovery,
+      BooleanSupplier closed) {
+    this.resync = resync;
+    this.recovery = recovery;
     this.hub = hub;
     this.token = token;
     this.namespace = namespace;
@@ -64,7 +69,7 @@ public final class DescriptionSync {
         Set<String> present = new HashSet<>();
         for (ObjectNode description : listed.items()) {
           present.add(name(description));
-          deploy(description);
+          deploy(description, recovery);
         }
         for (String gone : Set.copyOf(deployed.keySet())) {
           if (!present.contains(gone)) {
@@ -72,7 +77,7 @@ public final class DescriptionSync {
           }
         }
         backoff.reset();
-        hub.watch(namespace, listed.resourceVersion(), WATCH_SECONDS, token.get(), this::onEvent);
+        hub.watch(namespace, listed.resourceVersion(), Math.max(1, resync.toSeconds()), token.get(), this::onEvent);
       } catch (HubException e) {
         if (closed.getAsBoolean()) {
           return;
@@ -92,17 +97,21 @@ public final class DescriptionSync {
     if (type.equals("DELETED")) {
       remove(description);
     } else {
-      deploy(description);
+      deploy(description, false);
     }
   }
 
-  /** Deploys the Description unless its generation was deployed already (or the hub failed to render it). */
-  void deploy(ObjectNode description) {
+  /**
+   * Deploys the Description unless its generation was deployed already (or the hub failed to
+   * render it); reapply: deploy a deployed one again (Recovery), reporting only if that changes
+   * what the hub was told.
+   */
+  void deploy(ObjectNode description, boolean reapply) {
     JsonNode status = description.path("status");
     long generation = description.path("metadata").path("generation").asLong();
     boolean done = status.path("observedGeneration").asLong(-1) == generation
         && "Success".equals(status.path("phase").asText());
-    if (done || status.path("reason").asText().startsWith(HUB_RENDER_FAILURE)) {
+    if (status.path("reason").asText().startsWith(HUB_RENDER_FAILURE) || (done && !reapply)) {
       deployed.put(name(description), description);
       return;
     }
@@ -116,6 +125,9 @@ public final class DescriptionSync {
       deployed.put(name(description), description);
     }
     outcome.put("observedGeneration", generation);
+    if (done && outcome.equals(status)) {
+      return; // recovered (or nothing had drifted): the hub's status is still true
+    }
     try {
       hub.reportStatus(description, outcome, token.get());
       log.info("Description {}/{} generation {}: {}", namespace, name(description), generation,

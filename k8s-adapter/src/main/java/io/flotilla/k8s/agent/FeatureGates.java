@@ -12,6 +12,8 @@ public record FeatureGates(Map<String, Boolean> gates) {
   public static final String APP_PUSHER = "AppPusher";
   public static final String SOCKET_CONNECTION = "SocketConnection";
   public static final String DEPLOYER = "Deployer";
+  /** Re-applies deployed Descriptions at every resync, undoing edits and deletions made in the child. */
+  public static final String RECOVERY = "Recovery";
 
   /** Known gates and their defaults, in the order --help lists them. */
   public static final Map<String, Boolean> DEFAULTS;
@@ -21,6 +23,7 @@ public record FeatureGates(Map<String, Boolean> gates) {
     defaults.put(APP_PUSHER, true);
     defaults.put(SOCKET_CONNECTION, true);
     defaults.put(DEPLOYER, false);
+    defaults.put(RECOVERY, false);
     DEFAULTS = Collections.unmodifiableMap(defaults);
   }
 

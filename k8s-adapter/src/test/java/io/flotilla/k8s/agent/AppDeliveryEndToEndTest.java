@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The seed's story end to end in Pull mode: examples/app-demo (feeds and a Subscription) applied
  * with kubectl on a real hub, a real agent with its deployers against a sandbox child; the Namespace, Deployment and Service
  * appear in the child, the Description reports Success on the hub (also as `kubectl get desc -A`
- * shows it), a feed edit reaches the child, and deleting the Subscription removes it all.
+ * shows it), Recovery undoes a deletion in the child, a feed edit reaches the child, and deleting
+ * the Subscription removes it all.
  */
 class AppDeliveryEndToEndTest {
   @RegisterExtension
@@ -51,8 +52,9 @@ class AppDeliveryEndToEndTest {
       AgentOptions options = AgentOptions.parse("--cluster-reg-parent-url", "https://127.0.0.1:" + running.hub().port(),
           "--cluster-reg-token", running.home().bootstrapToken(), "--parent-ca-file", caFile.toString(),
           "--kubeconfig", kubeconfig.toString(), "--cluster-labels", "demo=true",
-          "--cluster-status-update-frequency", "1s");
-      try (Agent agent = new Agent(options, childClient, new Agent.Timing(Duration.ofMillis(200), Duration.ofMillis(200)),
+          "--cluster-status-update-frequency", "1s", "--feature-gates", "Recovery=true");
+      try (Agent agent = new Agent(options, childClient, new Agent.Timing(Duration.ofMillis(200), Duration.ofMillis(200),
+          Duration.ofMillis(200), Duration.ofSeconds(2)),
           Deployers.forChild(childClient, kubeconfig, Files.createTempDirectory(home, "agent")))) {
         agent.start();
         Poll.until(WITHIN, () -> assertTrue(agent.credential().isPresent(), "registered"));
@@ -82,6 +84,11 @@ class AppDeliveryEndToEndTest {
           assertTrue(listed.out().lines().anyMatch(line -> line.contains(namespace) && line.contains("app-demo-generic")
               && line.contains("Generic") && line.contains("Success")), listed.out());
         });
+
+        // Recovery: a Deployment deleted in the child behind the agent's back comes back at the next resync
+        apps.deleteNamespacedDeployment("my-nginx", "foo").execute();
+        Poll.until(WITHIN, () -> assertEquals(2, apps.readNamespacedDeployment("my-nginx", "foo").execute()
+            .getSpec().getReplicas()));
 
         // the agents' reports aggregated into the Subscription's status, as Clusternet's
         Poll.until(WITHIN, () -> {
