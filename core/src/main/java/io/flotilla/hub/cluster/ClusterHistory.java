@@ -10,12 +10,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flotilla.api.Json;
 import io.flotilla.api.ManagedCluster;
 import io.flotilla.api.ManagedCluster.ClusterStatus;
+import io.flotilla.hub.History;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -36,13 +36,7 @@ public final class ClusterHistory {
         CassandraReadJournal.Identifier());
   }
 
-  /** What to return: entry types (empty: all), a time range (null: open), at most limit (0: all) after sequence number `after`. */
-  public record Query(Set<String> types, Instant since, Instant until, long limit, long after) {}
-
-  /** A page of entries, and the sequence number to continue after (0 when there is no more). */
-  public record Page(List<ObjectNode> entries, long continueAfter) {}
-
-  public CompletionStage<Page> read(String clusterId, Query query) {
+  public CompletionStage<History.Page> read(String clusterId, History.Query query) {
     return events(clusterId).thenApply(envelopes -> page(envelopes, query));
   }
 
@@ -67,8 +61,8 @@ public final class ClusterHistory {
   }
 
   /** The entries of a journal (whole: a status entry is a difference from the status before it). */
-  static Page page(List<EventEnvelope> envelopes, Query query) {
-    List<ObjectNode> entries = new ArrayList<>();
+  static History.Page page(List<EventEnvelope> envelopes, History.Query query) {
+    List<History.Entry> entries = new ArrayList<>();
     ClusterStatus previous = null;
     for (EventEnvelope envelope : envelopes) {
       Object event = envelope.event();
@@ -84,22 +78,17 @@ public final class ClusterHistory {
       } else if (event instanceof ManagedClusterEntity.HealthUnknown e) {
         entry = entry("HealthUnknown", timeOf(envelope));
         entry.put("reason", e.health().reason());
-      } else if (event instanceof ManagedClusterEntity.Deregistered e) {
+      } else if (event instanceof ManagedClusterEntity.Deregistered) {
         entry = entry("Deregistered", timeOf(envelope));
       } else if (event instanceof ManagedClusterEntity.StatusReported e) {
         entry = statusEntry(previous, e, timeOf(envelope));
         previous = e.status();
       }
-      if (entry != null && envelope.sequenceNr() > query.after() && selected(entry, query)) {
-        entry.put("sequence", envelope.sequenceNr());
-        entries.add(entry);
-        if (query.limit() > 0 && entries.size() >= query.limit()) {
-          boolean more = envelope.sequenceNr() < envelopes.get(envelopes.size() - 1).sequenceNr();
-          return new Page(entries, more ? envelope.sequenceNr() : 0);
-        }
+      if (entry != null) {
+        entries.add(new History.Entry(envelope.sequenceNr(), entry));
       }
     }
-    return new Page(entries, 0);
+    return History.page(entries, query);
   }
 
   /** The first report, a recovery from Unknown, or a change in what operators follow; null otherwise. */
@@ -153,10 +142,4 @@ public final class ClusterHistory {
     return Instant.ofEpochMilli(envelope.timestamp());
   }
 
-  private static boolean selected(ObjectNode entry, Query query) {
-    Instant at = Instant.parse(entry.get("time").asText());
-    return (query.types().isEmpty() || query.types().contains(entry.get("type").asText()))
-        && (query.since() == null || !at.isBefore(query.since()))
-        && (query.until() == null || at.isBefore(query.until()));
-  }
 }

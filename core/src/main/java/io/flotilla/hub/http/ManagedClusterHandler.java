@@ -11,12 +11,12 @@ import io.flotilla.api.PrinterColumn;
 import io.flotilla.api.ResourceType;
 import io.flotilla.api.StatusException;
 import io.flotilla.api.Validation;
+import io.flotilla.hub.History;
 import io.flotilla.hub.cluster.ClusterDirectory;
 import io.flotilla.hub.cluster.ClusterHistory;
 import io.flotilla.hub.cluster.ClusterRegistry;
 import io.flotilla.hub.cluster.ManagedClusterEntity;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -80,21 +80,13 @@ public final class ManagedClusterHandler implements ResourceHandler {
   @Override
   public CompletionStage<Response> get(Request request) {
     if ("history".equals(request.subresource())) {
-      ClusterHistory.Query query = historyQuery(request);
+      History.Query query = HistoryQueries.of(request);
       return resolve(request)
           .thenCompose(cluster -> history.read(cluster.spec().clusterId(), query))
-          .thenApply(page -> {
-            ObjectNode list = Json.MAPPER.createObjectNode().put("apiVersion", TYPE.groupVersion())
-                .put("kind", "ClusterHistory");
-            if (page.continueAfter() > 0) {
-              list.putObject("metadata").put("continue", String.valueOf(page.continueAfter()));
-            }
-            list.putArray("items").addAll(page.entries());
-            return Response.ok(list);
-          });
+          .thenApply(page -> Response.ok(HistoryQueries.list(TYPE.groupVersion(), "ClusterHistory", page)));
     }
     if (request.param("at") != null) {
-      Instant at = instant(request.param("at"));
+      Instant at = HistoryQueries.instant(request.param("at"));
       return resolve(request)
           .thenCompose(cluster -> history.at(cluster.spec().clusterId(), at))
           .thenApply(then -> Response.ok(then.orElseThrow(() -> StatusException.notFound(TYPE,
@@ -189,28 +181,6 @@ public final class ManagedClusterHandler implements ResourceHandler {
     return resolve(request)
         .thenCompose(cluster -> clusters.ask(cluster.spec().clusterId(), ManagedClusterEntity.Deregister::new))
         .thenApply(reply -> Response.ok(found(reply, request.name())));
-  }
-
-  /** history's filters: type=A,B; since and until (RFC 3339); limit; continue (from the previous page). */
-  private static ClusterHistory.Query historyQuery(Request request) {
-    try {
-      String types = request.param("type");
-      return new ClusterHistory.Query(types == null || types.isBlank() ? Set.of() : Set.of(types.split(",")),
-          request.param("since") == null ? null : instant(request.param("since")),
-          request.param("until") == null ? null : instant(request.param("until")),
-          request.param("limit") == null ? 0 : Long.parseLong(request.param("limit")),
-          request.param("continue") == null ? 0 : Long.parseLong(request.param("continue")));
-    } catch (NumberFormatException e) {
-      throw StatusException.badRequest("invalid history query: " + e.getMessage());
-    }
-  }
-
-  private static Instant instant(String text) {
-    try {
-      return Instant.parse(text);
-    } catch (DateTimeParseException e) {
-      throw StatusException.badRequest("invalid time (RFC 3339 wanted): " + text);
-    }
   }
 
   /** The ManagedCluster at namespace/name, if the principal may see it. */

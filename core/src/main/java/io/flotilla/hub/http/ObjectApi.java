@@ -3,6 +3,7 @@ package io.flotilla.hub.http;
 import akka.actor.typed.ActorSystem;
 import akka.stream.alpakka.cassandra.javadsl.CassandraSession;
 import io.flotilla.hub.objects.Kinds;
+import io.flotilla.hub.objects.ObjectHistory;
 import io.flotilla.hub.objects.ObjectIndex;
 import io.flotilla.hub.objects.ObjectIndexProjection;
 import io.flotilla.hub.objects.ObjectStore;
@@ -29,6 +30,7 @@ public final class ObjectApi {
     ObjectIndexProjection.init(system, index);
     WatchCache watches = WatchCache.start(system, index,
         WatchCache.Settings.fromConfig(system.settings().config().getConfig("flotilla.hub.watch")));
-    return ObjectHandler.all(Kinds.all(cipher), ObjectStore.init(system, askTimeout), index, watches);
+    return ObjectHandler.all(Kinds.all(cipher), ObjectStore.init(system, askTimeout), index, watches,
+        new ObjectHistory(system));
   }
 }

@@ -14,6 +14,8 @@ import io.flotilla.api.objects.MergePatch;
 import io.flotilla.api.objects.Selector;
 import io.flotilla.api.objects.StrategicMergePatch;
 import io.flotilla.hub.objects.ObjectEntity;
+import io.flotilla.hub.History;
+import io.flotilla.hub.objects.ObjectHistory;
 import io.flotilla.hub.objects.ObjectIndex;
 import io.flotilla.hub.objects.ObjectKind;
 import io.flotilla.hub.objects.ObjectStore;
@@ -52,18 +54,23 @@ public final class ObjectHandler implements ResourceHandler {
   private final ObjectStore store;
   private final ObjectIndex index;
   private final WatchCache watches;
+  private final ObjectHistory history;
 
-  public ObjectHandler(ObjectKind kind, ObjectStore store, ObjectIndex index, WatchCache watches) {
+  public ObjectHandler(ObjectKind kind, ObjectStore store, ObjectIndex index, WatchCache watches,
+      ObjectHistory history) {
     this.kind = kind;
     this.type = kind.type();
     this.store = store;
     this.index = index;
     this.watches = watches;
+    this.history = history;
   }
 
   public static List<ResourceHandler> all(List<ObjectKind> kinds, ObjectStore store, ObjectIndex index,
-      WatchCache watches) {
-    return kinds.stream().map(kind -> (ResourceHandler) new ObjectHandler(kind, store, index, watches)).toList();
+      WatchCache watches, ObjectHistory history) {
+    return kinds.stream()
+        .map(kind -> (ResourceHandler) new ObjectHandler(kind, store, index, watches, history))
+        .toList();
   }
 
   @Override
@@ -74,6 +81,16 @@ public final class ObjectHandler implements ResourceHandler {
   @Override
   public CompletionStage<Response> get(Request request) {
     authorize(request, Access.READ);
+    if ("history".equals(request.subresource())) {
+      History.Query query = HistoryQueries.of(request);
+      String key = key(request, request.name());
+      return store.ask(key, ObjectEntity.Get::new)
+          .thenCompose(reply -> {
+            found(reply, request.name()); // 404 for an object that does not exist (now)
+            return history.read(key, query);
+          })
+          .thenApply(page -> Response.ok(HistoryQueries.list(type.groupVersion(), type.kind() + "History", page)));
+    }
     return store.ask(key(request, request.name()), ObjectEntity.Get::new)
         .thenApply(reply -> Response.ok(decode(found(reply, request.name()).object())));
   }
@@ -470,7 +487,11 @@ public final class ObjectHandler implements ResourceHandler {
   /** Kinds an agent reads in its dedicated namespace and reports the status of (Pull mode). */
   private static final Set<String> AGENT_KINDS = Set.of("descriptions", "helmreleases");
 
+  /** A write to the object or its status; history is read-only (405). */
   private static Access statusOrWrite(Request request) {
+    if (request.subresource() != null && !request.subresource().equals("status")) {
+      throw StatusException.methodNotAllowed("the " + request.subresource() + " subresource is read-only");
+    }
     return "status".equals(request.subresource()) ? Access.STATUS : Access.WRITE;
   }
 

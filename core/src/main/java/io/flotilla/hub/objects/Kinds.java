@@ -26,6 +26,7 @@ public final class Kinds {
   private static final List<String> VERBS = List.of("create", "delete", "deletecollection", "get", "list", "patch", "update",
       "watch");
   private static final List<String> STATUS = List.of("status");
+  private static final List<String> STATUS_AND_HISTORY = List.of("status", "history");
   private static final List<PrinterColumn> AGE = List.of(PrinterColumn.age());
   private static final List<PrinterColumn> HELM_COLUMNS = List.of(PrinterColumn.of("CHART", ".spec.chart"),
       PrinterColumn.of("VERSION", ".spec.version"), PrinterColumn.of("REPO", ".spec.repo"),
@@ -33,12 +34,13 @@ public final class Kinds {
 
   public static List<ObjectKind> all(TokenCipher cipher) {
     return List.of(
-        clusternet("Subscription", "subscriptions", List.of("sub", "subs"), true, STATUS, AGE, new SubscriptionRules()),
+        clusternet("Subscription", "subscriptions", List.of("sub", "subs"), true, STATUS_AND_HISTORY, AGE,
+            new SubscriptionRules()),
         clusternet("HelmChart", "helmcharts", List.of("chart", "charts"), true, STATUS, HELM_COLUMNS, new HelmRules()),
         clusternet("HelmRelease", "helmreleases", List.of("hr"), true, STATUS, HELM_COLUMNS, new HelmRules()),
         clusternet("Manifest", "manifests", List.of("mf"), true, List.of(), AGE, new ManifestRules()),
         clusternet("Base", "bases", List.of("base"), true, List.of(), AGE, new FeedsRules()),
-        clusternet("Description", "descriptions", List.of("desc"), true, STATUS,
+        clusternet("Description", "descriptions", List.of("desc"), true, STATUS_AND_HISTORY,
             List.of(PrinterColumn.of("DEPLOYER", ".spec.deployer"), PrinterColumn.of("STATUS", ".status.phase"),
                 PrinterColumn.age()), new DescriptionRules()),
         clusternet("Localization", "localizations", List.of("loc", "local"), true, List.of(), AGE, new OverrideRules()),

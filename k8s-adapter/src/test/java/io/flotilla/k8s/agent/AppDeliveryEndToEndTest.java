@@ -16,6 +16,7 @@ import io.kubernetes.client.openapi.apis.CoreV1Api;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -110,6 +111,16 @@ class AppDeliveryEndToEndTest {
           assertEquals("Success", current.at("/status/phase").asText());
           assertEquals(current.at("/metadata/generation").asLong(), current.at("/status/observedGeneration").asLong());
         });
+
+        // the Description's history, from its journal: rendered Pending, deployed, re-rendered, deployed again
+        HubClient.Reply history = hub.get(descPath + "/history", admin);
+        assertEquals(200, history.code(), history.body());
+        List<String> types = new java.util.ArrayList<>();
+        history.json().path("items").forEach(entry -> types.add(entry.path("type").asText()));
+        assertEquals("Created", types.get(0), history.body());
+        assertTrue(types.contains("SpecChanged") && types.contains("PhaseChanged"), history.body());
+        assertTrue(history.body().contains("\"to\":\"Success\""), history.body());
+        assertEquals(405, hub.put(descPath + "/history", admin, description).code());
 
         // deleting the Subscription deletes the Description, and the agent removes what it deployed
         Kubectl.Result deleted = kubectl.run(running.home().kubeconfig(), "delete", "-f",
