@@ -16,6 +16,7 @@ import akka.stream.alpakka.cassandra.javadsl.CassandraSession;
 import akka.stream.alpakka.cassandra.javadsl.CassandraSessionRegistry;
 import com.typesafe.config.Config;
 import io.flotilla.hub.apps.Apps;
+import io.flotilla.hub.cluster.ClusterChanges;
 import io.flotilla.hub.cluster.ClusterDirectory;
 import io.flotilla.hub.cluster.ClusterDirectoryProjection;
 import io.flotilla.hub.cluster.ClusterHistory;
@@ -104,6 +105,7 @@ public final class Hub implements AutoCloseable {
       Authenticator authenticator = new Authenticator(system, home.adminToken(), home.bootstrapToken(), askTimeout);
       List<ResourceHandler> handlers = new ArrayList<>(
           List.of(new ClusterRegistrationRequestHandler(clusters), new ManagedClusterHandler(clusters, directory, new ClusterHistory(system),
+          new ClusterChanges(system, clusters),
           Materializer.matFromSystem(system))));
       handlers.addAll(ObjectApi.start(system, session, keyspace, config.getBoolean("flotilla.cassandra.schema-autocreate"),
           home.tokenCipher(), askTimeout));

@@ -1,6 +1,8 @@
 package io.flotilla.hub.http;
 
+import akka.NotUsed;
 import akka.stream.Materializer;
+import akka.stream.javadsl.Source;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flotilla.api.Json;
@@ -12,10 +14,12 @@ import io.flotilla.api.ResourceType;
 import io.flotilla.api.StatusException;
 import io.flotilla.api.Validation;
 import io.flotilla.hub.History;
+import io.flotilla.hub.cluster.ClusterChanges;
 import io.flotilla.hub.cluster.ClusterDirectory;
 import io.flotilla.hub.cluster.ClusterHistory;
 import io.flotilla.hub.cluster.ClusterRegistry;
 import io.flotilla.hub.cluster.ManagedClusterEntity;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -33,7 +37,7 @@ import java.util.function.Predicate;
 public final class ManagedClusterHandler implements ResourceHandler {
   public static final ResourceType TYPE = new ResourceType("clusters.clusternet.io", "v1beta1",
       ManagedCluster.KIND, "managedclusters", "managedcluster", List.of("mcls"), true,
-      List.of("get", "list", "patch", "delete"), List.of("status", "history"),
+      List.of("get", "list", "watch", "patch", "delete"), List.of("status", "history"),
       List.of(PrinterColumn.of("CLUSTER ID", ".spec.clusterId"), PrinterColumn.of("CLUSTER TYPE", ".spec.clusterType"),
           PrinterColumn.of("SYNC MODE", ".spec.syncMode"), PrinterColumn.of("KUBERNETES", ".status.k8sVersion"),
           PrinterColumn.of("READYZ", ".status.readyz"), PrinterColumn.age()));
@@ -42,9 +46,13 @@ public final class ManagedClusterHandler implements ResourceHandler {
   private final ClusterDirectory directory;
   private final Materializer materializer;
   private final ClusterHistory history;
+  private final ClusterChanges changes;
+  /** A watch without timeoutSeconds ends after this (clients watch again), below the server's idle timeout. */
+  private static final Duration WATCH_TIMEOUT = Duration.ofMinutes(5);
 
   public ManagedClusterHandler(ClusterRegistry clusters, ClusterDirectory directory, ClusterHistory history,
-      Materializer materializer) {
+      ClusterChanges changes, Materializer materializer) {
+    this.changes = changes;
     this.clusters = clusters;
     this.directory = directory;
     this.materializer = materializer;
@@ -62,6 +70,7 @@ public final class ManagedClusterHandler implements ResourceHandler {
     Predicate<ManagedCluster> selected = cluster -> selection.matches(
         cluster.metadata().labels() == null ? Map.of() : cluster.metadata().labels(),
         cluster.metadata().namespace(), cluster.metadata().name());
+    String listedAt = String.valueOf(System.currentTimeMillis()); // a watch from it sees every later change
     CompletionStage<ClusterDirectory.Page> page;
     if (request.principal() instanceof Principal.Admin) {
       page = directory.page(request.namespace(), selection.labels(), selected, selection.limit(),
@@ -74,7 +83,61 @@ public final class ManagedClusterHandler implements ResourceHandler {
       throw forbidden();
     }
     return page.thenApply(p -> Response.ok(new ObjectList<>(TYPE.groupVersion(), TYPE.listKind(),
-        new ListMeta(null, p.continueToken()), p.clusters())));
+        new ListMeta(listedAt, p.continueToken()), p.clusters())));
+  }
+
+  /**
+   * kube's watch for the admin: from a list's resourceVersion (the time it began), the changes
+   * since; without one (or "0"), ADDED for the current clusters first. Selectors as for lists.
+   */
+  @Override
+  public CompletionStage<Source<WatchEvent, NotUsed>> watch(Request request) {
+    if (!(request.principal() instanceof Principal.Admin)) {
+      throw forbidden();
+    }
+    Selection selection = Selection.of(request);
+    Predicate<ManagedCluster> selected = cluster -> (request.namespace() == null
+        || request.namespace().equals(cluster.metadata().namespace()))
+        && selection.matches(cluster.metadata().labels() == null ? Map.of() : cluster.metadata().labels(),
+            cluster.metadata().namespace(), cluster.metadata().name());
+    String from = request.param("resourceVersion");
+    Duration timeout = Duration.ofSeconds(parseLong(request.param("timeoutSeconds"), WATCH_TIMEOUT.toSeconds()));
+    Source<WatchEvent, NotUsed> live;
+    CompletionStage<List<ManagedCluster>> initial;
+    if (from == null || from.isEmpty() || from.equals("0")) {
+      long now = System.currentTimeMillis();
+      live = liveChanges(now, selected);
+      initial = directory.page(request.namespace(), selection.labels(), selected, 0, null, materializer)
+          .thenApply(ClusterDirectory.Page::clusters);
+    } else {
+      live = liveChanges(parseLong(from, -1), selected);
+      initial = CompletableFuture.completedFuture(List.of());
+    }
+    return initial.thenApply(clusters -> Source.from(clusters)
+        .map(cluster -> new WatchEvent("ADDED", Json.MAPPER.valueToTree(cluster)))
+        .concat(live)
+        .takeWithin(timeout));
+  }
+
+  private Source<WatchEvent, NotUsed> liveChanges(long fromMillis, Predicate<ManagedCluster> selected) {
+    if (fromMillis < 0) {
+      throw StatusException.badRequest("resourceVersion is not one this hub gave for managedclusters");
+    }
+    return changes.after(fromMillis)
+        .filter(change -> change.cluster() == null || selected.test(change.cluster()))
+        .map(change -> new WatchEvent(change.type(), change.cluster() != null
+            ? Json.MAPPER.valueToTree(change.cluster())
+            : Json.MAPPER.createObjectNode().put("apiVersion", TYPE.groupVersion()).put("kind", TYPE.kind())
+                .set("metadata", Json.MAPPER.createObjectNode().put("namespace", change.namespace())
+                    .put("name", change.name()))));
+  }
+
+  private static long parseLong(String text, long otherwise) {
+    try {
+      return text == null ? otherwise : Long.parseLong(text);
+    } catch (NumberFormatException e) {
+      throw StatusException.badRequest("not a number: " + text);
+    }
   }
 
   @Override

@@ -104,6 +104,26 @@ class ManagedClusterListTest {
         + "&labelSelector=" + encode(fleet))));
     assertEquals(400, hub.client().get(MCLS + "?fieldSelector=status.phase%3DReady", hub.home().adminToken()).code());
     assertEquals(400, hub.client().get(MCLS + "?limit=1&continue=bm90LWEtbnVtYmVy", hub.home().adminToken()).code());
+
+    // watch from a list's resourceVersion: what happened after the list, and only what the selector selects
+    String listed = list("?labelSelector=" + encode(fleet)).at("/metadata/resourceVersion").asText();
+    String joined = register(Map.of(fleet, "berlin", "tier", "edge"));
+    register(Map.of("elsewhere-" + fleet, "x"));
+    String[] parts = joined.split("/");
+    assertEquals(200, hub.client().mergePatch("/apis/clusters.clusternet.io/v1beta1/namespaces/" + parts[0]
+        + "/managedclusters/" + parts[1], hub.home().adminToken(),
+        Map.of("metadata", Map.of("labels", Map.of(fleet, "paris")))).code());
+    HubClient.Reply watched = hub.client().get(MCLS + "?watch=1&timeoutSeconds=6&resourceVersion=" + listed
+        + "&labelSelector=" + encode(fleet), hub.home().adminToken());
+    assertEquals(200, watched.code(), watched.body());
+    List<String> events = watched.body().lines().filter(line -> !line.isBlank()).map(line -> {
+      JsonNode event = Json.parse(line.getBytes(StandardCharsets.UTF_8));
+      return event.path("type").asText() + " " + event.at("/object/metadata/namespace").asText() + "/"
+          + event.at("/object/metadata/name").asText() + " " + event.at("/object/metadata/labels").path(fleet).asText();
+    }).toList();
+    // events carry the cluster as it is when they are sent (here: already relabelled)
+    assertEquals(List.of("ADDED " + joined + " paris", "MODIFIED " + joined + " paris"), events, watched.body());
+    assertEquals(400, hub.client().get(MCLS + "?watch=1&resourceVersion=yesterday", hub.home().adminToken()).code());
     assertEquals(400, hub.client().get(MCLS + "?limit=1&continue=***", hub.home().adminToken()).code());
   }
 }
