@@ -24,6 +24,7 @@ import io.flotilla.hub.objects.WatchFilter;
 import io.flotilla.hub.objects.WatchPosition;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -81,6 +82,11 @@ public final class ObjectHandler implements ResourceHandler {
   @Override
   public CompletionStage<Response> get(Request request) {
     authorize(request, Access.READ);
+    if (request.param("at") != null && type.subresources().contains("history")) {
+      Instant at = HistoryQueries.instant(request.param("at"));
+      return history.at(key(request, request.name()), at).thenApply(then -> Response.ok(decode(Json.writeString(
+          then.orElseThrow(() -> StatusException.notFound(type, request.name() + " at " + request.param("at")))))));
+    }
     if ("history".equals(request.subresource())) {
       History.Query query = HistoryQueries.of(request);
       String key = key(request, request.name());

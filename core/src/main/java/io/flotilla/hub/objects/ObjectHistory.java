@@ -22,7 +22,7 @@ import java.util.concurrent.CompletionStage;
  * then per write what changed — SpecChanged (generation), PhaseChanged (status.phase, with the
  * reason), StatusChanged, LabelsChanged, DeletionRequested, MetadataChanged — and Deleted. Only
  * metadata, generation and status phase/reason are shown, never the object's data (Secrets stay
- * secret).
+ * secret). The same journal answers what the object was at a time (each event holds all of it).
  */
 public final class ObjectHistory {
   private final CassandraReadJournal journal;
@@ -35,10 +35,29 @@ public final class ObjectHistory {
   }
 
   public CompletionStage<History.Page> read(String key, History.Query query) {
+    return events(key).thenApply(envelopes -> History.page(entries(envelopes), query));
+  }
+
+  /** The object as stored at a time (the last write up to then); empty if it did not exist then. */
+  public CompletionStage<Optional<ObjectNode>> at(String key, Instant at) {
+    return events(key).thenApply(envelopes -> {
+      Optional<ObjectNode> then = Optional.empty();
+      for (EventEnvelope envelope : envelopes) {
+        if (Instant.ofEpochMilli(envelope.timestamp()).isAfter(at)) {
+          break;
+        }
+        ObjectEntity.Event event = (ObjectEntity.Event) envelope.event();
+        then = event instanceof ObjectEntity.Deleted ? Optional.empty()
+            : Optional.of(ObjectEntity.parseObject(event.object()));
+      }
+      return then;
+    });
+  }
+
+  private CompletionStage<List<EventEnvelope>> events(String key) {
     return journal.currentEventsByPersistenceId(PersistenceId.of(ObjectEntity.ENTITY_KEY.name(), key).id(), 1,
             Long.MAX_VALUE)
-        .runWith(Sink.seq(), system)
-        .thenApply(envelopes -> History.page(entries(envelopes), query));
+        .runWith(Sink.seq(), system);
   }
 
   static List<History.Entry> entries(List<EventEnvelope> envelopes) {

@@ -121,6 +121,11 @@ class AppDeliveryEndToEndTest {
         assertTrue(types.contains("SpecChanged") && types.contains("PhaseChanged"), history.body());
         assertTrue(history.body().contains("\"to\":\"Success\""), history.body());
         assertEquals(405, hub.put(descPath + "/history", admin, description).code());
+        // and the Description as it was when it was rendered: Pending, the first generation
+        JsonNode rendered = hub.get(descPath + "?at=" + history.json().at("/items/0/time").asText(), admin).json();
+        assertEquals("Pending", rendered.at("/status/phase").asText(), rendered.toString());
+        assertEquals(1, rendered.at("/metadata/generation").asLong());
+        assertEquals(404, hub.get(descPath + "?at=2020-01-01T00:00:00Z", admin).code());
 
         // deleting the Subscription deletes the Description, and the agent removes what it deployed
         Kubectl.Result deleted = kubectl.run(running.home().kubeconfig(), "delete", "-f",
