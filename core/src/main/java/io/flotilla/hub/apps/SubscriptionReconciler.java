@@ -252,12 +252,56 @@ final class SubscriptionReconciler {
     for (Rendering.Rendered r : rendered) {
       String descName = r.description().path("metadata").path("name").asText();
       written.add(descName);
-      writes.add(writeDescription(descriptionKey(namespace, descName), r, newBinding));
+      if (r.failure() == null && r.description().path("spec").path("deployer").asText().equals("Helm")) {
+        writes.add(releasesOf(namespace, descName, newBinding).thenCompose(previous ->
+            writeDescription(descriptionKey(namespace, descName), r, newBinding)
+                .thenCompose(d -> syncHelmReleases(namespace, HelmReleases.of(r.description()), previous, newBinding))));
+      } else {
+        writes.add(writeDescription(descriptionKey(namespace, descName), r, newBinding));
+      }
     }
     for (String suffix : DESCRIPTION_SUFFIXES) {
       String descName = name(base) + suffix;
       if (!newBinding && !written.contains(descName)) {
-        writes.add(objects.delete(descriptionKey(namespace, descName)));
+        writes.add(deleteDescription(namespace, descName));
+      }
+    }
+    return allOf(writes).thenApply(done -> Done.getInstance());
+  }
+
+  /** Deletes a Description and the HelmReleases it had. */
+  private CompletionStage<Done> deleteDescription(String namespace, String descName) {
+    return releasesOf(namespace, descName, false).thenCompose(previous ->
+        objects.delete(descriptionKey(namespace, descName))
+            .thenCompose(done -> syncHelmReleases(namespace, List.of(), previous, false)));
+  }
+
+  /** The names of the HelmReleases the stored Description has (read before it is overwritten). */
+  private CompletionStage<Set<String>> releasesOf(String namespace, String descName, boolean newBinding) {
+    if (newBinding) {
+      return CompletableFuture.completedFuture(Set.of());
+    }
+    return objects.get(descriptionKey(namespace, descName)).thenApply(stored -> stored
+        .map(description -> HelmReleases.of(description).stream()
+            .map(release -> release.path("metadata").path("name").asText())
+            .collect(Collectors.toSet()))
+        .orElse(Set.of()));
+  }
+
+  /** Writes these HelmReleases (their status, the agent's report, kept) and deletes the previous ones that left. */
+  private CompletionStage<Done> syncHelmReleases(String namespace, List<ObjectNode> releases, Set<String> previous,
+      boolean newBinding) {
+    List<CompletionStage<?>> writes = new ArrayList<>();
+    Set<String> names = new TreeSet<>();
+    for (ObjectNode release : releases) {
+      String releaseName = release.path("metadata").path("name").asText();
+      names.add(releaseName);
+      writes.add(objects.apply(ObjectEntity.key(GROUP, "helmreleases", namespace, releaseName), release,
+          AppObjects::merged, newBinding));
+    }
+    for (String gone : previous) {
+      if (!names.contains(gone)) {
+        writes.add(objects.delete(ObjectEntity.key(GROUP, "helmreleases", namespace, gone)));
       }
     }
     return allOf(writes).thenApply(done -> Done.getInstance());
@@ -297,7 +341,7 @@ final class SubscriptionReconciler {
     String clusterNamespace = cluster.substring(0, cluster.indexOf('/'));
     List<CompletionStage<Done>> deletes = new ArrayList<>();
     for (String suffix : DESCRIPTION_SUFFIXES) {
-      deletes.add(objects.delete(descriptionKey(clusterNamespace, name(sub) + suffix)));
+      deletes.add(deleteDescription(clusterNamespace, name(sub) + suffix));
     }
     deletes.add(objects.delete(baseKey(clusterNamespace, name(sub))));
     return allOf(deletes).thenApply(d -> Done.getInstance());

@@ -203,6 +203,14 @@ class AppsDistributionTest {
       assertEquals("Helm", helm.at("/spec/deployer").asText());
       assertEquals("foo", helm.at("/spec/charts/0/namespace").asText());
       assertEquals("mysql", helm.at("/spec/charts/0/name").asText());
+      // Clusternet's HelmRelease per chart, named <description>-<chart namespace>-<chart name>
+      JsonNode release = awaitObject(APPS + "/namespaces/" + cluster.namespace() + "/helmreleases/app-demo-helm-foo-mysql",
+          x -> true);
+      assertEquals("mysql", release.at("/spec/chart").asText());
+      assertEquals("mysql", release.at("/spec/releaseName").asText());
+      assertEquals("9.2.0", release.at("/spec/version").asText());
+      assertEquals("abc", release.at("/spec/targetNamespace").asText());
+      assertEquals("app-demo-helm", release.at("/metadata/labels/apps.clusternet.io~1config.name").asText());
     }
     assertEquals(404, client().get(APPS + "/namespaces/" + other.namespace() + "/bases/app-demo", admin()).code());
     JsonNode inventory = awaitObject(APPS + "/namespaces/default/feedinventories/app-demo", x -> true);
@@ -218,6 +226,8 @@ class AppsDistributionTest {
       assertEquals(404, client().get(APPS + "/namespaces/" + cluster.namespace() + "/bases/app-demo", admin()).code());
       assertEquals(404, client().get(descPath(cluster.namespace(), "app-demo-generic"), admin()).code());
       assertEquals(404, client().get(descPath(cluster.namespace(), "app-demo-helm"), admin()).code());
+      assertEquals(404, client().get(APPS + "/namespaces/" + cluster.namespace() + "/helmreleases/app-demo-helm-foo-mysql",
+          admin()).code());
     }
   }
 

@@ -3,6 +3,7 @@ package io.flotilla.k8s.agent;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flotilla.api.Json;
+import io.flotilla.k8s.deployer.HelmDeployer;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -129,6 +130,7 @@ public final class DescriptionSync {
       return; // recovered (or nothing had drifted): the hub's status is still true
     }
     try {
+      reportReleases(description, outcome);
       hub.reportStatus(description, outcome, token.get());
       log.info("Description {}/{} generation {}: {}", namespace, name(description), generation,
           outcome.path("phase").asText());
@@ -137,6 +139,20 @@ public final class DescriptionSync {
     } catch (HubException e) {
       // the next list reports it again: the Description still says it is not deployed
       log.warn("could not report the status of Description {}/{}: {}", namespace, name(description), e.getMessage());
+    }
+  }
+
+  /** A Helm Description's releases: each chart's manifest status is its HelmRelease's status on the hub. */
+  private void reportReleases(ObjectNode description, ObjectNode outcome) throws HubException {
+    if (!"Helm".equals(description.path("spec").path("deployer").asText())) {
+      return;
+    }
+    for (JsonNode manifest : outcome.path("manifestStatuses")) {
+      if (manifest.has("observedStatus")) {
+        hub.reportReleaseStatus(namespace, HelmDeployer.helmReleaseName(name(description),
+            manifest.path("namespace").asText(), manifest.path("name").asText()), manifest.get("observedStatus"),
+            token.get());
+      }
     }
   }
 

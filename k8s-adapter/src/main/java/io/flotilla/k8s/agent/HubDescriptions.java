@@ -108,6 +108,24 @@ public final class HubDescriptions {
     }
   }
 
+  /** PUTs a HelmRelease's status (the release as the agent's Helm deployer left it); a missing HelmRelease is skipped. */
+  public void reportReleaseStatus(String namespace, String name, JsonNode status, String token) throws HubException {
+    ObjectNode body = Json.MAPPER.createObjectNode().put("apiVersion", "apps.clusternet.io/v1alpha1")
+        .put("kind", "HelmRelease");
+    body.putObject("metadata").put("name", name).put("namespace", namespace);
+    body.set("status", status);
+    String path = APPS + URLEncoder.encode(namespace, StandardCharsets.UTF_8) + "/helmreleases/"
+        + URLEncoder.encode(name, StandardCharsets.UTF_8) + "/status";
+    try {
+      send(request(path, token).header("Content-Type", "application/json")
+          .PUT(HttpRequest.BodyPublishers.ofByteArray(Json.write(body))).timeout(REQUEST_TIMEOUT));
+    } catch (HubException e) {
+      if (e.code() != 404) {
+        throw e;
+      }
+    }
+  }
+
   private String path(String namespace) {
     return APPS + URLEncoder.encode(namespace, StandardCharsets.UTF_8) + "/descriptions";
   }

@@ -56,7 +56,7 @@ class AppDeliveryEndToEndTest {
           "--cluster-status-update-frequency", "1s", "--feature-gates", "Recovery=true");
       try (Agent agent = new Agent(options, childClient, new Agent.Timing(Duration.ofMillis(200), Duration.ofMillis(200),
           Duration.ofMillis(200), Duration.ofSeconds(2)),
-          Deployers.forChild(childClient, kubeconfig, Files.createTempDirectory(home, "agent")))) {
+          withReportingHelm(Deployers.forChild(childClient, kubeconfig, Files.createTempDirectory(home, "agent"))))) {
         agent.start();
         Poll.until(WITHIN, () -> assertTrue(agent.credential().isPresent(), "registered"));
         String namespace = agent.credential().orElseThrow().namespace();
@@ -127,6 +127,33 @@ class AppDeliveryEndToEndTest {
         assertEquals(1, rendered.at("/metadata/generation").asLong());
         assertEquals(404, hub.get(descPath + "?at=2020-01-01T00:00:00Z", admin).code());
 
+        // a HelmChart Subscription: the hub renders a -helm Description and its HelmRelease, the agent's
+        // report lands on both (Helm itself is HelmDeployerTest's: here a stand-in deployer answers)
+        assertEquals(201, hub.post(APPS + "/namespaces/foo/helmcharts", admin, Map.of("apiVersion",
+            "apps.clusternet.io/v1alpha1", "kind", "HelmChart", "metadata", Map.of("name", "mysql", "namespace", "foo"),
+            "spec", Map.of("repo", "https://charts.example.com", "chart", "mysql", "version", "9.2.0",
+                "targetNamespace", "db"))).code());
+        assertEquals(201, hub.post(APPS + "/namespaces/default/subscriptions", admin, Map.of("apiVersion",
+            "apps.clusternet.io/v1alpha1", "kind", "Subscription", "metadata", Map.of("name", "db"),
+            "spec", Map.of("subscribers", List.of(Map.of("clusterAffinity", Map.of("matchLabels", Map.of("demo", "true")))),
+                "feeds", List.of(Map.of("apiVersion", "apps.clusternet.io/v1alpha1", "kind", "HelmChart",
+                    "namespace", "foo", "name", "mysql"))))).code());
+        String releasePath = APPS + "/namespaces/" + namespace + "/helmreleases/db-helm-foo-mysql";
+        Poll.until(WITHIN, () -> {
+          JsonNode release = hub.get(releasePath, admin).json();
+          assertEquals("deployed", release.at("/status/phase").asText(), release.toString());
+          assertEquals(1, release.at("/status/version").asInt());
+          assertEquals("mysql", release.at("/spec/releaseName").asText());
+        });
+        Poll.until(WITHIN, () -> assertEquals("Success",
+            hub.get(APPS + "/namespaces/" + namespace + "/descriptions/db-helm", admin).json().at("/status/phase")
+                .asText()));
+        Poll.until(WITHIN, () -> {
+          Kubectl.Result releases = kubectl.run(running.home().kubeconfig(), "get", "hr", "-A");
+          assertTrue(releases.out().lines().anyMatch(line -> line.contains("db-helm-foo-mysql")
+              && line.contains("9.2.0") && line.contains("deployed")), releases.out() + releases.err());
+        });
+
         // deleting the Subscription deletes the Description, and the agent removes what it deployed
         Kubectl.Result deleted = kubectl.run(running.home().kubeconfig(), "delete", "-f",
             EXAMPLES.resolve("04-subscription.yaml").toString());
@@ -136,6 +163,21 @@ class AppDeliveryEndToEndTest {
             .execute())));
       }
     }
+  }
+
+  /** The agent's deployers with a stand-in for Helm that reports one deployed release per chart. */
+  static Map<String, DescriptionSync.Deployer> withReportingHelm(Map<String, DescriptionSync.Deployer> deployers) {
+    Map<String, DescriptionSync.Deployer> all = new java.util.HashMap<>(deployers);
+    all.put("Helm", new DescriptionSync.Deployer(description -> {
+      var status = io.flotilla.api.Json.MAPPER.createObjectNode().put("phase", "Success");
+      var manifests = status.putArray("manifestStatuses");
+      description.path("spec").path("charts").forEach(chart -> manifests.addObject()
+          .put("apiVersion", "apps.clusternet.io/v1alpha1").put("kind", "HelmChart")
+          .put("namespace", chart.path("namespace").asText()).put("name", chart.path("name").asText())
+          .putObject("observedStatus").put("phase", "deployed").put("version", 1).put("notes", "hello"));
+      return status;
+    }, description -> { }));
+    return all;
   }
 
   interface ChildRead {
