@@ -9,6 +9,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
 import javax.net.ssl.SSLContext;
 
 /** A plain HTTPS client for the hub's API in tests: trusts only the hub's CA, like a real agent. */
@@ -91,6 +93,14 @@ public final class HubClient {
     spec.put("clusterType", "EdgeCluster");
     spec.put("syncMode", "Pull");
     return crr;
+  }
+
+  /** Registers a new cluster with these labels, as an agent would (bootstrap token, a random cluster ID). */
+  public Reply register(String bootstrapToken, Map<String, String> labels) {
+    String id = UUID.randomUUID().toString();
+    ObjectNode request = registrationRequest("clusternet-" + id, id);
+    ((ObjectNode) request.get("spec")).set("clusterLabels", Json.MAPPER.valueToTree(labels));
+    return post("/apis/clusters.clusternet.io/v1beta1/clusterregistrationrequests", bootstrapToken, request);
   }
 
   public static String managedClusterPath(JsonNode crr) {

@@ -50,14 +50,16 @@ class AppsDistributionTest {
     return hub.home().adminToken();
   }
 
-  Cluster register(Map<String, String> labels) {
-    String id = UUID.randomUUID().toString();
-    ObjectNode request = HubClient.registrationRequest("clusternet-" + id, id);
-    request.with("spec").set("clusterLabels", Json.MAPPER.valueToTree(labels));
-    HubClient.Reply reply = client().post("/apis/clusters.clusternet.io/v1beta1/clusterregistrationrequests",
-        hub.home().bootstrapToken(), request);
+  /** The approved registration request of a new cluster with these labels. */
+  JsonNode registered(Map<String, String> labels) {
+    HubClient.Reply reply = client().register(hub.home().bootstrapToken(), labels);
     assertEquals(201, reply.code(), reply.body());
-    return new Cluster(reply.text("/status/dedicatedNamespace"), reply.text("/status/managedClusterName"));
+    return reply.json();
+  }
+
+  Cluster register(Map<String, String> labels) {
+    JsonNode crr = registered(labels);
+    return new Cluster(crr.at("/status/dedicatedNamespace").asText(), crr.at("/status/managedClusterName").asText());
   }
 
   void create(String path, JsonNode object) {
@@ -257,17 +259,12 @@ class AppsDistributionTest {
 
   /** A registered cluster that reported this allocatable CPU. */
   Cluster registerWithCpu(String label, String cpu) {
-    String id = UUID.randomUUID().toString();
-    ObjectNode request = HubClient.registrationRequest("clusternet-" + id, id);
-    request.with("spec").putObject("clusterLabels").put(label, "true");
-    HubClient.Reply registered = client().post("/apis/clusters.clusternet.io/v1beta1/clusterregistrationrequests",
-        hub.home().bootstrapToken(), request);
-    assertEquals(201, registered.code(), registered.body());
-    ObjectNode report = HubClient.statusReport(registered.json(), "v1.30.0");
+    JsonNode crr = registered(Map.of(label, "true"));
+    ObjectNode report = HubClient.statusReport(crr, "v1.30.0");
     report.with("status").putObject("allocatable").put("cpu", cpu).put("memory", "64Gi");
-    assertEquals(200, client().put(HubClient.managedClusterPath(registered.json()) + "/status",
-        registered.text("/status/token"), report).code());
-    return new Cluster(registered.text("/status/dedicatedNamespace"), registered.text("/status/managedClusterName"));
+    assertEquals(200, client().put(HubClient.managedClusterPath(crr) + "/status", crr.at("/status/token").asText(),
+        report).code());
+    return new Cluster(crr.at("/status/dedicatedNamespace").asText(), crr.at("/status/managedClusterName").asText());
   }
 
   @Test
@@ -377,13 +374,7 @@ class AppsDistributionTest {
   @Test
   void anUnknownClusterIsNotBoundUntilItReportsAgain() {
     String label = "unknown-" + UUID.randomUUID().toString().substring(0, 8);
-    String id = UUID.randomUUID().toString();
-    ObjectNode request = HubClient.registrationRequest("clusternet-" + id, id);
-    request.with("spec").putObject("clusterLabels").put(label, "true");
-    HubClient.Reply registered = client().post("/apis/clusters.clusternet.io/v1beta1/clusterregistrationrequests",
-        hub.home().bootstrapToken(), request);
-    assertEquals(201, registered.code(), registered.body());
-    JsonNode crr = registered.json();
+    JsonNode crr = registered(Map.of(label, "true"));
     String token = crr.at("/status/token").asText();
     String status = HubClient.managedClusterPath(crr) + "/status";
     // a 1 s heartbeat that stops: Unknown (and tainted NoSchedule) after 3 s

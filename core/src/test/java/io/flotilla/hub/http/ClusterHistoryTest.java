@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flotilla.hub.HubClient;
 import io.flotilla.hub.HubExtension;
 import io.flotilla.persistence.testkit.EmbeddedCassandraExtension;
@@ -13,7 +12,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -37,11 +35,7 @@ class ClusterHistoryTest {
   void registrationLabelsVersionUpgradeAndAnUnknownSpellInOrder() {
     HubClient client = hub.client();
     String admin = hub.home().adminToken();
-    String id = UUID.randomUUID().toString();
-    ObjectNode request = HubClient.registrationRequest("clusternet-" + id, id);
-    request.with("spec").putObject("clusterLabels").put("shop", "berlin-01");
-    HubClient.Reply registered = client.post("/apis/clusters.clusternet.io/v1beta1/clusterregistrationrequests",
-        hub.home().bootstrapToken(), request);
+    HubClient.Reply registered = client.register(hub.home().bootstrapToken(), Map.of("shop", "berlin-01"));
     assertEquals(201, registered.code(), registered.body());
     JsonNode crr = registered.json();
     String token = crr.at("/status/token").asText();

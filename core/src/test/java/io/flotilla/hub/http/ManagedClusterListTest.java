@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flotilla.api.Json;
 import io.flotilla.hub.HubClient;
 import io.flotilla.hub.HubExtension;
@@ -34,11 +33,7 @@ class ManagedClusterListTest {
   static final String MCLS = "/apis/clusters.clusternet.io/v1beta1/managedclusters";
 
   String register(Map<String, String> labels) {
-    String id = UUID.randomUUID().toString();
-    ObjectNode request = HubClient.registrationRequest("clusternet-" + id, id);
-    request.with("spec").set("clusterLabels", Json.MAPPER.valueToTree(labels));
-    HubClient.Reply reply = hub.client().post("/apis/clusters.clusternet.io/v1beta1/clusterregistrationrequests",
-        hub.home().bootstrapToken(), request);
+    HubClient.Reply reply = hub.client().register(hub.home().bootstrapToken(), labels);
     assertEquals(201, reply.code(), reply.body());
     return reply.text("/status/dedicatedNamespace") + "/" + reply.text("/status/managedClusterName");
   }
