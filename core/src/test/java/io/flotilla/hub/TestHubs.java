@@ -5,8 +5,6 @@ import com.typesafe.config.ConfigFactory;
 import io.flotilla.hub.security.HubHome;
 import io.flotilla.persistence.CassandraConfig;
 import io.flotilla.persistence.testkit.EmbeddedCassandraExtension;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -29,13 +27,17 @@ public final class TestHubs {
 
   /** On a free port, so that the home's admin.kubeconfig points at it (kubectl tests use it). */
   public static Running start(EmbeddedCassandraExtension cassandra, Path home) throws Exception {
-    int port;
-    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = probe.getLocalPort();
-    }
-    HubHome hubHome = HubHome.open(home, port, List.of());
-    Hub hub = Hub.start(ConfigFactory.parseMap(Map.of("flotilla.hub.port", port)).withFallback(config(cassandra)),
-        hubHome);
+    return start(home, config(cassandra));
+  }
+
+  /**
+   * Binds port 0 and only then writes the kubeconfig with the port it got: a port probed beforehand
+   * can be taken (by the Cassandra driver's outgoing connections, say) before the hub binds it.
+   */
+  public static Running start(Path home, Config config) throws Exception {
+    HubHome unbound = HubHome.open(home, 1, List.of());
+    Hub hub = Hub.start(ConfigFactory.parseMap(Map.of("flotilla.hub.port", 0)).withFallback(config), unbound);
+    HubHome hubHome = HubHome.open(home, hub.port(), List.of());
     return new Running(hubHome, hub, new HubClient(hubHome.clientSslContext(), hub.port()));
   }
 

@@ -11,15 +11,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import io.flotilla.api.Json;
-import io.flotilla.hub.Hub;
 import io.flotilla.hub.HubClient;
 import io.flotilla.hub.Kubectl;
 import io.flotilla.hub.TestHubs;
-import io.flotilla.hub.security.HubHome;
 import io.flotilla.persistence.testkit.EmbeddedCassandraExtension;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
@@ -61,11 +57,9 @@ class ObjectWatchTest {
   @TempDir
   static Path home;
   /** The node the tests write through, and a second one that watches are also opened on. */
-  Node first;
-  Node second;
+  TestHubs.Running first;
+  TestHubs.Running second;
   String admin;
-
-  record Node(HubHome home, Hub hub, HubClient client) {}
 
   @BeforeAll
   void start() throws Exception {
@@ -80,17 +74,11 @@ class ObjectWatchTest {
   }
 
   /** A hub node on the shared home (one CA, admin token and Secret key, as a deployment's nodes share). */
-  Node startNode(Map<String, Object> extra) throws Exception {
-    int port;
-    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = probe.getLocalPort();
-    }
-    HubHome hubHome = HubHome.open(home, port, List.of());
-    Hub hub = Hub.start(ConfigFactory.parseMap(extra)
-        .withFallback(ConfigFactory.parseMap(Map.of("flotilla.hub.port", port, "flotilla.hub.watch.window", WINDOW,
+  TestHubs.Running startNode(Map<String, Object> extra) throws Exception {
+    return TestHubs.start(home, ConfigFactory.parseMap(extra)
+        .withFallback(ConfigFactory.parseMap(Map.of("flotilla.hub.watch.window", WINDOW,
             "flotilla.hub.watch.bookmark-interval", "1s")))
-        .withFallback(TestHubs.config(cassandra)), hubHome);
-    return new Node(hubHome, hub, new HubClient(hubHome.clientSslContext(), hub.port()));
+        .withFallback(TestHubs.config(cassandra)));
   }
 
   @AfterAll
@@ -136,7 +124,7 @@ class ObjectWatchTest {
     final Stream<String> lines;
     volatile boolean ended;
 
-    Watch(Node node, String path) {
+    Watch(TestHubs.Running node, String path) {
       HttpClient http = HttpClient.newBuilder().sslContext(node.home().clientSslContext()).build();
       try {
         HttpResponse<Stream<String>> response = http.send(node.client().request(path, admin)

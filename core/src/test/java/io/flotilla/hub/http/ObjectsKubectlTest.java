@@ -196,10 +196,14 @@ class ObjectsKubectlTest {
       return null;
     });
 
-    // -o yaml round trip: what get prints, replace takes back
+    // -o yaml round trip: what get prints, replace takes back. The Subscription controller writes
+    // the finalizer and status meanwhile, so a copy may be overtaken once; a fresh one then goes in.
     Path saved = manifests.resolve("subscription-" + run + ".yaml");
-    Files.writeString(saved, ok(kubectl, "get", "subs", "app-demo", "-n", "app-" + run, "-o", "yaml").out());
-    assertTrue(ok(kubectl, "replace", "-f", saved.toString()).out().contains("replaced"));
+    TestProbe.create(hub.hub().system()).awaitAssert(Duration.ofSeconds(30), Duration.ofMillis(300), () -> {
+      Files.writeString(saved, ok(kubectl, "get", "subs", "app-demo", "-n", "app-" + run, "-o", "yaml").out());
+      assertTrue(ok(kubectl, "replace", "-f", saved.toString()).out().contains("replaced"));
+      return null;
+    });
 
     Kubectl.Result labeled = ok(kubectl, "label", "subs", "app-demo", "-n", "app-" + run, "tier=edge");
     assertTrue(labeled.out().contains("labeled"), labeled.out());

@@ -17,8 +17,6 @@ import io.flotilla.persistence.testkit.EmbeddedCassandraExtension;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -59,11 +57,10 @@ class TwoNodeTunnelTest {
 
   @BeforeAll
   void start() throws Exception {
-    int port1 = freePort();
-    hubHome = HubHome.open(home, port1, List.of());
-    node1 = Hub.start(config(port1, List.of()), hubHome);
+    hubHome = HubHome.open(home, 6443, List.of()); // the kubeconfig's port is unused here: both nodes bind port 0
+    node1 = Hub.start(config(List.of()), hubHome);
     String seed = Cluster.get(node1.system()).selfMember().address().toString();
-    node2 = Hub.start(config(freePort(), List.of(seed)), hubHome);
+    node2 = Hub.start(config(List.of(seed)), hubHome);
     Poll.until(WITHIN, () -> assertEquals(MemberStatus.up(), Cluster.get(node2.system()).selfMember().status()));
 
     child = SandboxApiServer.startSeeded(0, 3);
@@ -89,19 +86,12 @@ class TwoNodeTunnelTest {
   }
 
   /** Re-registration every second: an entity that moves to the joining node learns its tunnel back fast. */
-  com.typesafe.config.Config config(int port, List<String> seeds) {
+  com.typesafe.config.Config config(List<String> seeds) {
     return ConfigFactory.parseMap(Map.of(
-            "flotilla.hub.port", port,
             "akka.cluster.seed-nodes", seeds,
             "flotilla.hub.tunnel.register-interval", "1s",
             "akka.cluster.jmx.multi-mbeans-in-same-jvm", "on"))
         .withFallback(TestHubs.config(cassandra));
-  }
-
-  static int freePort() throws Exception {
-    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return probe.getLocalPort();
-    }
   }
 
   String proxy(String path) {
