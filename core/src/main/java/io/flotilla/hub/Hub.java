@@ -22,10 +22,12 @@ import io.flotilla.hub.cluster.ClusterDirectoryProjection;
 import io.flotilla.hub.cluster.ClusterHistory;
 import io.flotilla.hub.cluster.ClusterRegistry;
 import io.flotilla.hub.cluster.ClusterWakeUp;
+import io.flotilla.hub.cluster.FleetSummary;
 import io.flotilla.hub.cluster.ManagedClusterEntity;
 import io.flotilla.hub.http.Authenticator;
 import io.flotilla.hub.http.ClusterRegistrationRequestHandler;
 import io.flotilla.hub.http.HealthRoutes;
+import io.flotilla.hub.http.FleetSummaryHandler;
 import io.flotilla.hub.http.HubRoutes;
 import io.flotilla.hub.http.ManagedClusterHandler;
 import io.flotilla.hub.http.ObjectApi;
@@ -102,11 +104,14 @@ public final class Hub implements AutoCloseable {
           askTimeout, Clock.systemUTC()));
       ClusterWakeUp.init(system, hub.getInt("wake-up-per-second"));
 
-      Authenticator authenticator = new Authenticator(system, home.adminToken(), home.bootstrapToken(), askTimeout);
+      Authenticator authenticator = new Authenticator(system, home.adminToken(), home.bootstrapToken(), home.viewerToken(),
+          askTimeout);
       List<ResourceHandler> handlers = new ArrayList<>(
           List.of(new ClusterRegistrationRequestHandler(clusters), new ManagedClusterHandler(clusters, directory, new ClusterHistory(system),
           new ClusterChanges(system, clusters),
           Materializer.matFromSystem(system))));
+      handlers.add(new FleetSummaryHandler(new FleetSummary(session, keyspace, hub.getDuration("fleet-summary-max-age"),
+          Clock.systemUTC(), Materializer.matFromSystem(system))));
       handlers.addAll(ObjectApi.start(system, session, keyspace, config.getBoolean("flotilla.cassandra.schema-autocreate"),
           home.tokenCipher(), askTimeout));
       Apps apps = Apps.start(system, ObjectStore.init(system, askTimeout), new ObjectIndex(session, keyspace), directory,

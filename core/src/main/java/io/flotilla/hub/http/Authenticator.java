@@ -18,12 +18,15 @@ public final class Authenticator {
   private final ActorSystem<?> system;
   private final String adminToken;
   private final String bootstrapToken;
+  private final String viewerToken;
   private final Duration askTimeout;
 
-  public Authenticator(ActorSystem<?> system, String adminToken, String bootstrapToken, Duration askTimeout) {
+  public Authenticator(ActorSystem<?> system, String adminToken, String bootstrapToken, String viewerToken,
+      Duration askTimeout) {
     this.system = system;
     this.adminToken = adminToken;
     this.bootstrapToken = bootstrapToken;
+    this.viewerToken = viewerToken;
     this.askTimeout = askTimeout;
   }
 
@@ -38,6 +41,9 @@ public final class Authenticator {
     }
     if (Secrets.constantTimeEquals(token, bootstrapToken)) {
       return CompletableFuture.completedFuture(new Principal.Bootstrap());
+    }
+    if (Secrets.constantTimeEquals(token, viewerToken)) {
+      return CompletableFuture.completedFuture(new Principal.Viewer());
     }
     int dot = token.indexOf('.');
     if (dot <= 0 || !Validation.isUuid(token.substring(0, dot))) {

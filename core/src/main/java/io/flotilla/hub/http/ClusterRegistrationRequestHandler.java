@@ -43,8 +43,8 @@ public final class ClusterRegistrationRequestHandler implements ResourceHandler 
 
   @Override
   public CompletionStage<Response> create(Request request) {
-    if (request.principal() instanceof Principal.Cluster) {
-      throw StatusException.forbidden("a cluster token cannot register clusters; use the bootstrap token");
+    if (!(request.principal() instanceof Principal.Admin || request.principal() instanceof Principal.Bootstrap)) {
+      throw StatusException.forbidden("only the bootstrap token (or the admin's) registers clusters");
     }
     ResourceRoutes.requireTypeMeta(request.body(), TYPE);
     ClusterRegistrationRequest crr = Json.convert(request.body(), ClusterRegistrationRequest.class);
@@ -71,6 +71,9 @@ public final class ClusterRegistrationRequestHandler implements ResourceHandler 
     }
     if (request.principal() instanceof Principal.Cluster own && !own.clusterId().equals(clusterId)) {
       throw StatusException.forbidden("a cluster token can read only its own registration request");
+    }
+    if (request.principal() instanceof Principal.Viewer) {
+      throw StatusException.forbidden("registration requests carry the cluster's credentials; a viewer may not read them");
     }
     return clusters.ask(clusterId, ManagedClusterEntity.GetRegistrationRequest::new)
         .thenApply(reply -> Response.ok(ClusterRegistry.expect(reply, ManagedClusterEntity.RequestFound.class,

@@ -72,7 +72,7 @@ public final class ManagedClusterHandler implements ResourceHandler {
         cluster.metadata().namespace(), cluster.metadata().name());
     String listedAt = String.valueOf(System.currentTimeMillis()); // a watch from it sees every later change
     CompletionStage<ClusterDirectory.Page> page;
-    if (request.principal() instanceof Principal.Admin) {
+    if (request.principal().readsFleet()) {
       page = directory.page(request.namespace(), selection.labels(), selected, selection.limit(),
           request.param("continue"), materializer);
     } else if (request.principal() instanceof Principal.Cluster own) {
@@ -92,7 +92,7 @@ public final class ManagedClusterHandler implements ResourceHandler {
    */
   @Override
   public CompletionStage<Source<WatchEvent, NotUsed>> watch(Request request) {
-    if (!(request.principal() instanceof Principal.Admin)) {
+    if (!request.principal().readsFleet()) {
       throw forbidden();
     }
     Selection selection = Selection.of(request);
@@ -254,7 +254,7 @@ public final class ManagedClusterHandler implements ResourceHandler {
         return cluster;
       });
     }
-    if (!(request.principal() instanceof Principal.Admin)) {
+    if (!request.principal().readsFleet()) {
       return CompletableFuture.failedFuture(forbidden());
     }
     return clusters.ownerOf(request.namespace()).thenCompose(owner -> {

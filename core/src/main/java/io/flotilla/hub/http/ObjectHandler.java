@@ -501,9 +501,16 @@ public final class ObjectHandler implements ResourceHandler {
     return "status".equals(request.subresource()) ? Access.STATUS : Access.WRITE;
   }
 
-  /** The admin may do anything; a cluster's token reads and reports on its own Descriptions and HelmReleases. */
+  /**
+   * The admin may do anything; a viewer reads all but Secrets; a cluster's token reads and reports
+   * on its own Descriptions and HelmReleases.
+   */
   private void authorize(Request request, Access access) {
     if (request.principal() instanceof Principal.Admin) {
+      return;
+    }
+    if (request.principal() instanceof Principal.Viewer && access == Access.READ
+        && !(type.group().isEmpty() && type.plural().equals("secrets"))) {
       return;
     }
     if (request.principal() instanceof Principal.Cluster cluster && access != Access.WRITE

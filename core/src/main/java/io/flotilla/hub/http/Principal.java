@@ -5,6 +5,9 @@ public sealed interface Principal {
   /** The hub's administrator (admin.kubeconfig). */
   record Admin() implements Principal {}
 
+  /** A read-only operator (viewer.kubeconfig, the dashboard): reads everything but Secrets, writes nothing. */
+  record Viewer() implements Principal {}
+
   /** A holder of the bootstrap token: may register clusters and read their requests. */
   record Bootstrap() implements Principal {}
 
@@ -13,4 +16,9 @@ public sealed interface Principal {
    * namespace what the agent needs to deploy (Descriptions and their status, HelmReleases).
    */
   record Cluster(String clusterId, String namespace) implements Principal {}
+
+  /** Whether this principal may read every cluster and object (Secrets aside). */
+  default boolean readsFleet() {
+    return this instanceof Admin || this instanceof Viewer;
+  }
 }

@@ -87,8 +87,10 @@ public final class HubHome {
   private static final String SERVING_KEY = "serving.key";
   private static final String ADMIN_TOKEN = "admin-token";
   private static final String BOOTSTRAP_TOKEN = "bootstrap-token";
+  private static final String VIEWER_TOKEN = "viewer-token";
   private static final String SECRET_KEY = "secret.key";
   private static final String KUBECONFIG = "admin.kubeconfig";
+  private static final String VIEWER_KUBECONFIG = "viewer.kubeconfig";
   private static final String LOCK = ".lock";
 
   private static final Set<PosixFilePermission> DIR_PERMISSIONS = PosixFilePermissions.fromString("rwx------");
@@ -113,17 +115,19 @@ public final class HubHome {
   private final Path dir;
   private final String adminToken;
   private final String bootstrapToken;
+  private final String viewerToken;
   private final byte[] caCertificatePem;
   private final TokenCipher tokenCipher;
   private final Path kubeconfig;
   private final SSLContext serverSslContext;
   private final SSLContext clientSslContext;
 
-  private HubHome(Path dir, String adminToken, String bootstrapToken, byte[] caCertificatePem,
+  private HubHome(Path dir, String adminToken, String bootstrapToken, String viewerToken, byte[] caCertificatePem,
           TokenCipher tokenCipher, SSLContext serverSslContext, SSLContext clientSslContext) {
     this.dir = dir;
     this.adminToken = adminToken;
     this.bootstrapToken = bootstrapToken;
+    this.viewerToken = viewerToken;
     this.caCertificatePem = caCertificatePem;
     this.tokenCipher = tokenCipher;
     this.kubeconfig = dir.resolve(KUBECONFIG);
@@ -171,6 +175,11 @@ public final class HubHome {
     return bootstrapToken;
   }
 
+  /** The read-only token (viewer.kubeconfig carries it): for dashboards and observers. */
+  public String viewerToken() {
+    return viewerToken;
+  }
+
   public String caCertificatePem() {
     return new String(caCertificatePem, StandardCharsets.US_ASCII);
   }
@@ -206,10 +215,12 @@ public final class HubHome {
     if (!BOOTSTRAP_TOKEN_SHAPE.matcher(bootstrapToken).matches()) {
       throw new IllegalStateException(dir.resolve(BOOTSTRAP_TOKEN) + " must match " + BOOTSTRAP_TOKEN_SHAPE);
     }
+    String viewerToken = loadOrCreateToken(dir.resolve(VIEWER_TOKEN), "viewer token", () -> Secrets.randomToken(32));
     TokenCipher cipher = loadOrCreateCipher(dir.resolve(SECRET_KEY));
     byte[] caPem = pem(ca.cert());
-    writeKubeconfigIfChanged(dir.resolve(KUBECONFIG), port, caPem, adminToken);
-    return new HubHome(dir, adminToken, bootstrapToken, caPem, cipher,
+    writeKubeconfigIfChanged(dir.resolve(KUBECONFIG), port, caPem, "flotilla-admin", adminToken);
+    writeKubeconfigIfChanged(dir.resolve(VIEWER_KUBECONFIG), port, caPem, "flotilla-viewer", viewerToken);
+    return new HubHome(dir, adminToken, bootstrapToken, viewerToken, caPem, cipher,
         serverContext(serving, ca.cert()), clientContext(ca.cert()));
   }
 
@@ -444,7 +455,7 @@ public final class HubHome {
   }
 
   /** Rewritten whenever its content would differ, so the server URL always carries the current port. */
-  private static void writeKubeconfigIfChanged(Path file, int port, byte[] caPem, String adminToken)
+  private static void writeKubeconfigIfChanged(Path file, int port, byte[] caPem, String user, String token)
       throws IOException {
     String content = """
         apiVersion: v1
@@ -455,26 +466,26 @@ public final class HubHome {
             server: https://127.0.0.1:%d
             certificate-authority-data: %s
         users:
-        - name: flotilla-admin
+        - name: %s
           user:
             token: "%s"
         contexts:
         - name: flotilla
           context:
             cluster: flotilla
-            user: flotilla-admin
+            user: %s
         current-context: flotilla
-        """.formatted(port, Base64.getEncoder().encodeToString(caPem),
+        """.formatted(port, Base64.getEncoder().encodeToString(caPem), user,
         // visible ASCII is guaranteed; only these two need escaping in a YAML double-quoted scalar
-        adminToken.replace("\\", "\\\\").replace("\"", "\\\""));
+        token.replace("\\", "\\\\").replace("\"", "\\\""), user);
     boolean exists = Files.exists(file);
     if (exists && Files.readString(file, StandardCharsets.US_ASCII).equals(content)) {
       ensureOwnerOnly(file);
-      log.info("Reusing admin kubeconfig {}", file);
+      log.info("Reusing kubeconfig {}", file);
       return;
     }
     writeAtomically(file, content.getBytes(StandardCharsets.US_ASCII), SECRET_PERMISSIONS);
-    log.info("{} admin kubeconfig {} (server https://127.0.0.1:{})", exists ? "Rewrote" : "Created", file, port);
+    log.info("{} kubeconfig {} (server https://127.0.0.1:{})", exists ? "Rewrote" : "Created", file, port);
   }
 
   // ---- files ----
