@@ -29,6 +29,7 @@ import io.flotilla.hub.http.ClusterRegistrationRequestHandler;
 import io.flotilla.hub.http.HealthRoutes;
 import io.flotilla.hub.http.FleetSummaryHandler;
 import io.flotilla.hub.http.HubRoutes;
+import io.flotilla.hub.http.MetricsEndpoint;
 import io.flotilla.hub.http.ManagedClusterHandler;
 import io.flotilla.hub.http.ObjectApi;
 import io.flotilla.hub.http.ResourceHandler;
@@ -106,24 +107,27 @@ public final class Hub implements AutoCloseable {
 
       Authenticator authenticator = new Authenticator(system, home.adminToken(), home.bootstrapToken(), home.viewerToken(),
           askTimeout);
-      List<ResourceHandler> handlers = new ArrayList<>(
-          List.of(new ClusterRegistrationRequestHandler(clusters), new ManagedClusterHandler(clusters, directory, new ClusterHistory(system),
-          new ClusterChanges(system, clusters),
-          Materializer.matFromSystem(system))));
-      handlers.add(new FleetSummaryHandler(new FleetSummary(session, keyspace, hub.getDuration("fleet-summary-max-age"),
-          Clock.systemUTC(), Materializer.matFromSystem(system))));
+      HubMetrics metrics = HubMetrics.get(system);
+      FleetSummary fleet = new FleetSummary(session, keyspace, hub.getDuration("fleet-summary-max-age"),
+          Clock.systemUTC(), Materializer.matFromSystem(system));
+      List<ResourceHandler> handlers = new ArrayList<>(List.of(
+          new ClusterRegistrationRequestHandler(clusters, metrics),
+          new ManagedClusterHandler(clusters, directory, new ClusterHistory(system), new ClusterChanges(system, clusters),
+              Materializer.matFromSystem(system), metrics),
+          new FleetSummaryHandler(fleet)));
       handlers.addAll(ObjectApi.start(system, session, keyspace, config.getBoolean("flotilla.cassandra.schema-autocreate"),
           home.tokenCipher(), askTimeout));
       Apps apps = Apps.start(system, ObjectStore.init(system, askTimeout), new ObjectIndex(session, keyspace), directory,
           Kinds.all(home.tokenCipher()), hub.getDuration("apps.reconcile-timeout"));
       ClusterDirectoryProjection.init(system, directory, apps);
-      ResourceRoutes resources = new ResourceRoutes(handlers, authenticator, hub.getBytes("max-request-bytes"),
+      ResourceRoutes resources = new ResourceRoutes(handlers, authenticator, metrics, hub.getBytes("max-request-bytes"),
           hub.getDuration("request-body-timeout").toMillis());
       Config tunnel = hub.getConfig("tunnel");
       TunnelRoutes tunnels = new TunnelRoutes(system, clusters, authenticator, new TunnelConnection.Settings(
           TunnelSettings.DEFAULT.withPing(tunnel.getDuration("ping-interval"), tunnel.getDuration("ping-timeout")),
           tunnel.getDuration("register-interval"), tunnelTimers), tunnel.getDuration("response-timeout"));
-      HealthRoutes health = new HealthRoutes(() -> readiness(cluster, session), version());
+      HealthRoutes health = new HealthRoutes(() -> readiness(cluster, session), version(),
+          new MetricsEndpoint(authenticator, metrics, fleet));
       ServerBinding binding = Http.get(system)
           .newServerAt(hub.getString("bind-address"), hub.getInt("port"))
           .enableHttps(ConnectionContext.httpsServer(home.serverSslContext()))

@@ -8,6 +8,7 @@ import io.flotilla.api.ResourceType;
 import io.flotilla.api.StatusException;
 import io.flotilla.api.Validation;
 import io.flotilla.api.ManagedCluster;
+import io.flotilla.hub.HubMetrics;
 import io.flotilla.hub.cluster.ClusterRegistry;
 import io.flotilla.hub.cluster.ManagedClusterEntity;
 import java.util.List;
@@ -31,9 +32,11 @@ public final class ClusterRegistrationRequestHandler implements ResourceHandler 
   static final List<String> SYNC_MODES = List.of("Push", "Pull", "Dual");
 
   private final ClusterRegistry clusters;
+  private final HubMetrics metrics;
 
-  public ClusterRegistrationRequestHandler(ClusterRegistry clusters) {
+  public ClusterRegistrationRequestHandler(ClusterRegistry clusters, HubMetrics metrics) {
     this.clusters = clusters;
+    this.metrics = metrics;
   }
 
   @Override
@@ -57,8 +60,12 @@ public final class ClusterRegistrationRequestHandler implements ResourceHandler 
         : crr.metadata().labels().get(ManagedCluster.LABEL_REGISTERED_BY);
     return clusters.ask(spec.clusterId(), replyTo -> new ManagedClusterEntity.Register(crr.metadata().name(), spec,
             Objects.requireNonNullElse(registeredBy, ManagedClusterEntity.DEFAULT_REGISTERED_BY), replyTo))
-        .thenApply(reply -> Response.created(ClusterRegistry.expect(reply, ManagedClusterEntity.RequestFound.class,
-            r -> StatusException.unavailable("unexpected answer to a registration: " + r)).request()));
+        .thenApply(reply -> {
+          ClusterRegistrationRequest answered = ClusterRegistry.expect(reply, ManagedClusterEntity.RequestFound.class,
+              r -> StatusException.unavailable("unexpected answer to a registration: " + r)).request();
+          metrics.registration(answered.status() == null ? null : answered.status().result());
+          return Response.created(answered);
+        });
   }
 
   @Override

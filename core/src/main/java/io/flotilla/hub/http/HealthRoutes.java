@@ -11,7 +11,7 @@ import java.util.function.Supplier;
 
 /**
  * /healthz, /livez, /readyz (plain "ok", as kube-apiserver answers; readiness includes the
- * journal store) and /version (the Kubernetes version kubectl picks its client by).
+ * journal store), /version (the Kubernetes version kubectl picks its client by) and /metrics.
  */
 public final class HealthRoutes extends AllDirectives {
   /** Kubernetes API level this hub speaks; kubectl's dispatcher picks its minor version from it. */
@@ -20,17 +20,21 @@ public final class HealthRoutes extends AllDirectives {
 
   private final Supplier<CompletionStage<String>> readiness;
   private final String flotillaVersion;
+  private final MetricsEndpoint metrics;
 
   /** readiness completes with null when ready, else with the reason. */
-  public HealthRoutes(Supplier<CompletionStage<String>> readiness, String flotillaVersion) {
+  public HealthRoutes(Supplier<CompletionStage<String>> readiness, String flotillaVersion, MetricsEndpoint metrics) {
     this.readiness = readiness;
     this.flotillaVersion = flotillaVersion;
+    this.metrics = metrics;
   }
 
   public Route route() {
     return get(() -> concat(
         path("healthz", () -> complete(ok())),
         path("livez", () -> complete(ok())),
+        path("metrics", () -> extractRequest(request -> completeWithFuture(HttpResponses.recover(() ->
+            metrics.scrape(request.getHeader("Authorization").map(h -> h.value()).orElse(null)))))),
         path("readyz", () -> completeWithFuture(readiness.get().handle((reason, failure) -> {
           String problem = failure != null ? failure.getMessage() : reason;
           return problem == null ? ok() : HttpResponse.create().withStatus(StatusCodes.SERVICE_UNAVAILABLE)

@@ -14,6 +14,7 @@ import io.flotilla.api.ResourceType;
 import io.flotilla.api.StatusException;
 import io.flotilla.api.Validation;
 import io.flotilla.hub.History;
+import io.flotilla.hub.HubMetrics;
 import io.flotilla.hub.cluster.ClusterChanges;
 import io.flotilla.hub.cluster.ClusterDirectory;
 import io.flotilla.hub.cluster.ClusterHistory;
@@ -47,11 +48,13 @@ public final class ManagedClusterHandler implements ResourceHandler {
   private final Materializer materializer;
   private final ClusterHistory history;
   private final ClusterChanges changes;
+  private final HubMetrics metrics;
   /** A watch without timeoutSeconds ends after this (clients watch again), below the server's idle timeout. */
   private static final Duration WATCH_TIMEOUT = Duration.ofMinutes(5);
 
   public ManagedClusterHandler(ClusterRegistry clusters, ClusterDirectory directory, ClusterHistory history,
-      ClusterChanges changes, Materializer materializer) {
+      ClusterChanges changes, Materializer materializer, HubMetrics metrics) {
+    this.metrics = metrics;
     this.changes = changes;
     this.clusters = clusters;
     this.directory = directory;
@@ -183,6 +186,7 @@ public final class ManagedClusterHandler implements ResourceHandler {
             || body.status().heartbeatFrequencySeconds() > 0, "status.heartbeatFrequencySeconds", "must be positive")
         .throwIfInvalid(TYPE.kind(), request.name());
     String resourceVersion = body.metadata() == null ? null : body.metadata().resourceVersion();
+    long started = System.nanoTime();
     return current(own.clusterId()).thenCompose(cluster -> {
       requireSame(cluster, request);
       return clusters.ask(own.clusterId(),
@@ -191,7 +195,9 @@ public final class ManagedClusterHandler implements ResourceHandler {
       if (reply instanceof ManagedClusterEntity.Conflict conflict) {
         throw StatusException.conflict(TYPE, request.name(), conflict.message());
       }
-      return Response.ok(found(reply, request.name()));
+      Response response = Response.ok(found(reply, request.name()));
+      metrics.statusReport(Duration.ofNanos(System.nanoTime() - started));
+      return response;
     });
   }
 

@@ -15,6 +15,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.flotilla.api.Json;
 import io.flotilla.api.ResourceType;
 import io.flotilla.api.StatusException;
+import io.flotilla.hub.HubMetrics;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -23,6 +25,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -43,11 +46,12 @@ public final class ResourceRoutes extends AllDirectives {
   private static final ByteString NEWLINE = ByteString.fromString("\n");
   private final Map<String, Map<String, ResourceHandler>> handlersByGroupVersion = new LinkedHashMap<>();
   private final Authenticator authenticator;
+  private final HubMetrics metrics;
   private final long maxBodyBytes;
   private final long bodyTimeoutMillis;
 
-  public ResourceRoutes(List<ResourceHandler> handlers, Authenticator authenticator, long maxBodyBytes,
-      long bodyTimeoutMillis) {
+  public ResourceRoutes(List<ResourceHandler> handlers, Authenticator authenticator, HubMetrics metrics,
+      long maxBodyBytes, long bodyTimeoutMillis) {
     for (ResourceHandler handler : handlers) {
       handlersByGroupVersion.computeIfAbsent(handler.type().groupVersion(), gv -> new LinkedHashMap<>())
           .put(handler.type().plural(), handler);
@@ -60,6 +64,7 @@ public final class ResourceRoutes extends AllDirectives {
       handlersByGroupVersion.put(SHADOW, shadow);
     }
     this.authenticator = authenticator;
+    this.metrics = metrics;
     this.maxBodyBytes = maxBodyBytes;
     this.bodyTimeoutMillis = bodyTimeoutMillis;
   }
@@ -68,14 +73,24 @@ public final class ResourceRoutes extends AllDirectives {
     return concat(
         pathPrefix("apis", () -> extractUnmatchedPath(path -> extractRequest(request ->
             extractMaterializer(materializer -> completeWithFuture(
-                HttpResponses.recover(() -> dispatch(segments(path), request, materializer))))))),
+                measured(request, () -> dispatch(segments(path), request, materializer))))))),
         pathPrefix("api", () -> extractUnmatchedPath(path -> extractRequest(request ->
             extractMaterializer(materializer -> completeWithFuture(
-                HttpResponses.recover(() -> dispatchCore(segments(path), request, materializer))))))),
+                measured(request, () -> dispatchCore(segments(path), request, materializer))))))),
         get(() -> concat(
             // kubectl apply validates against OpenAPI; an empty v2 document is accepted (DESIGN.md, kubectl.md)
             path(PathMatchers.segment("openapi").slash("v2"), () -> complete(
                 HttpResponse.create().withEntity(OPENAPI_V2, new byte[0]))))));
+  }
+
+  /** The response, every failure as a Status, counted and timed in the hub's metrics. */
+  private CompletionStage<HttpResponse> measured(HttpRequest request, Supplier<CompletionStage<HttpResponse>> handling) {
+    long started = System.nanoTime();
+    return HttpResponses.recover(handling).thenApply(response -> {
+      metrics.apiRequest(request.method().value(), response.status().intValue(),
+          Duration.ofNanos(System.nanoTime() - started));
+      return response;
+    });
   }
 
   private static final ContentType OPENAPI_V2 = ContentTypes.create(

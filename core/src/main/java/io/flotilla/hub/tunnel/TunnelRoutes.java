@@ -24,6 +24,7 @@ import akka.stream.javadsl.StreamRefs;
 import akka.util.ByteString;
 import io.flotilla.api.StatusException;
 import io.flotilla.api.Validation;
+import io.flotilla.hub.HubMetrics;
 import io.flotilla.hub.cluster.ClusterRegistry;
 import io.flotilla.hub.cluster.ManagedClusterEntity;
 import io.flotilla.hub.http.Authenticator;
@@ -60,6 +61,7 @@ public final class TunnelRoutes extends AllDirectives {
   private final ActorSystem<?> system;
   private final ClusterRegistry clusters;
   private final Authenticator authenticator;
+  private final HubMetrics metrics;
   private final TunnelConnection.Settings settings;
   private final Duration responseTimeout;
 
@@ -68,6 +70,7 @@ public final class TunnelRoutes extends AllDirectives {
     this.system = system;
     this.clusters = clusters;
     this.authenticator = authenticator;
+    this.metrics = HubMetrics.get(system);
     this.settings = settings;
     this.responseTimeout = responseTimeout;
   }
@@ -87,7 +90,12 @@ public final class TunnelRoutes extends AllDirectives {
       }
       return request.getAttribute(AttributeKeys.webSocketUpgrade)
           .orElseThrow(() -> StatusException.badRequest("expected a WebSocket upgrade"))
-          .handleMessagesWith(TunnelConnection.accept(system, clusterId, settings));
+          .handleMessagesWith(TunnelConnection.accept(system, clusterId, settings)
+              .watchTermination((notUsed, closed) -> {
+                metrics.tunnelOpened();
+                closed.whenComplete((done, failure) -> metrics.tunnelClosed());
+                return notUsed;
+              }));
     });
   }
 
@@ -114,6 +122,7 @@ public final class TunnelRoutes extends AllDirectives {
         })
         .thenApply(reply -> {
           if (reply instanceof TunnelConnection.Proxied proxied) {
+            metrics.proxied(proxied.head().status());
             return response(proxied, request, materializer);
           }
           throw StatusException.unavailable("cluster " + clusterId + ": "

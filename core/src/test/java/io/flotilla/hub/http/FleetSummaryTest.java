@@ -23,7 +23,10 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The fleet summary's counts from the directory, and the viewer token: reads all but Secrets, writes nothing. */
+/**
+ * The fleet summary's counts from the directory, the metrics a Prometheus scrape sees, and the
+ * viewer token: reads all but Secrets, writes nothing.
+ */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FleetSummaryTest {
   @RegisterExtension
@@ -126,6 +129,29 @@ class FleetSummaryTest {
         + ready.at("/metadata/name").asText());
     assertEquals(403, crr.code(), "a registration request carries the cluster's token");
     assertEquals(403, hub.client().register(viewerToken, Map.of()).code());
+  }
+
+  @Test
+  void metricsCountRegistrationsStatusReportsApiRequestsAndClustersByReadiness() {
+    TestProbe.create(hub.hub().system()).awaitAssert(Duration.ofSeconds(30), Duration.ofMillis(300), () -> {
+      HubClient.Reply scraped = viewer("/metrics");
+      assertEquals(200, scraped.code(), scraped.body());
+      String text = scraped.body();
+      assertTrue(text.contains("flotilla_registrations_total{result=\"Approved\"} 3.0"), text);
+      assertTrue(text.contains("flotilla_status_reports_total 2.0"), text);
+      assertTrue(text.contains("flotilla_status_report_seconds_count 2"), text);
+      assertTrue(text.contains("flotilla_clusters{readiness=\"Ready\"} 1.0"), text);
+      assertTrue(text.contains("flotilla_clusters{readiness=\"Unknown\"} 1.0"), text);
+      assertTrue(text.lines().anyMatch(l -> l.startsWith("flotilla_api_requests_total{code=\"201\",method=\"POST\"}")),
+          text);
+      assertTrue(text.contains("jvm_memory_used_bytes"), text);
+      return null;
+    });
+    assertEquals(401, hub.client().get("/metrics", null).code());
+    assertEquals(403, hub.client().get("/metrics", silent.at("/status/token").asText()).code());
+    assertEquals(401, hub.client().get(MCLS, "not-a-token").code());
+    assertTrue(viewer("/metrics").body().lines().anyMatch(l -> l.startsWith("flotilla_authentication_failures_total ")
+        && !l.endsWith(" 0.0")), "a refused token is counted");
   }
 
   @Test

@@ -268,6 +268,12 @@ class TunnelEndToEndTest {
     JsonNode cluster = managedCluster(shared.credential());
     assertTrue(cluster.at("/status/useSocket").asBoolean(), cluster.toString());
     assertEquals("True", condition(cluster, "Connected"), cluster.toString());
+
+    // the hub's metrics saw the tunnel and what went through it (other tests' agents may be connected too)
+    String metrics = client.get("/metrics", hubHome.viewerToken()).body();
+    assertTrue(metrics.lines().anyMatch(l -> l.matches("flotilla_tunnel_sessions [1-9][0-9]*\\.0")), metrics);
+    assertTrue(metrics.lines().anyMatch(l -> l.startsWith("flotilla_proxy_requests_total{code=\"404\"} ")), metrics);
+    assertTrue(metrics.lines().anyMatch(l -> l.startsWith("flotilla_proxy_requests_total{code=\"200\"} ")), metrics);
   }
 
   /** proxy/<scheme>/<host:port>/<path>: any address the agent reaches, here a server that echoes what it got. */
