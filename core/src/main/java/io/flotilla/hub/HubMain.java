@@ -2,6 +2,7 @@ package io.flotilla.hub;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.flotilla.api.JvmDefaults;
 import io.flotilla.hub.security.HubHome;
 import io.flotilla.persistence.CassandraConfig;
 import io.flotilla.persistence.EmbeddedCassandra;
@@ -33,6 +34,7 @@ public final class HubMain {
   private HubMain() {}
 
   public static void main(String[] args) throws Exception {
+    JvmDefaults.apply();
     Optional<Started> started = start(args);
     if (started.isPresent()) {
       started.get().hub().system().getWhenTerminated().toCompletableFuture().join();

@@ -1,5 +1,6 @@
 package io.flotilla.demo;
 
+import io.flotilla.api.JvmDefaults;
 import io.flotilla.hub.HubMain;
 import io.flotilla.k8s.agent.Agent;
 import io.flotilla.k8s.agent.AgentOptions;
@@ -21,6 +22,7 @@ public final class DemoMain {
   private DemoMain() {}
 
   public static void main(String[] args) throws Exception {
+    JvmDefaults.apply();
     Optional<HubMain.Started> started = HubMain.start(args);
     if (started.isEmpty()) {
       return;

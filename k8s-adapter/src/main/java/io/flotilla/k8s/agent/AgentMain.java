@@ -1,5 +1,6 @@
 package io.flotilla.k8s.agent;
 
+import io.flotilla.api.JvmDefaults;
 import io.flotilla.k8s.sandbox.SandboxApiServer;
 import io.kubernetes.client.openapi.ApiClient;
 import java.io.IOException;
@@ -23,6 +24,7 @@ public final class AgentMain {
   private AgentMain() {}
 
   public static void main(String[] args) {
+    JvmDefaults.apply();
     int code = run(args, System.out, System.err);
     System.exit(code);
   }
