@@ -25,6 +25,7 @@ import io.flotilla.hub.cluster.ClusterWakeUp;
 import io.flotilla.hub.cluster.FleetSummary;
 import io.flotilla.hub.cluster.ManagedClusterEntity;
 import io.flotilla.hub.http.Authenticator;
+import io.flotilla.hub.http.BootstrapTokenSecrets;
 import io.flotilla.hub.http.ClusterRegistrationRequestHandler;
 import io.flotilla.hub.http.HealthRoutes;
 import io.flotilla.hub.http.FleetSummaryHandler;
@@ -37,6 +38,7 @@ import io.flotilla.hub.http.ResourceRoutes;
 import io.flotilla.hub.objects.Kinds;
 import io.flotilla.hub.objects.ObjectIndex;
 import io.flotilla.hub.objects.ObjectStore;
+import io.flotilla.hub.objects.kinds.SecretCodec;
 import io.flotilla.hub.security.HubHome;
 import io.flotilla.hub.tunnel.TunnelConnection;
 import io.flotilla.hub.tunnel.TunnelRoutes;
@@ -106,6 +108,8 @@ public final class Hub implements AutoCloseable {
       ClusterWakeUp.init(system, hub.getInt("wake-up-per-second"));
 
       Authenticator authenticator = new Authenticator(system, home.adminToken(), home.bootstrapToken(), home.viewerToken(),
+          new BootstrapTokenSecrets(ObjectStore.init(system, askTimeout), new SecretCodec(home.tokenCipher()),
+              Clock.systemUTC()),
           askTimeout);
       HubMetrics metrics = HubMetrics.get(system);
       FleetSummary fleet = new FleetSummary(session, keyspace, hub.getDuration("fleet-summary-max-age"),

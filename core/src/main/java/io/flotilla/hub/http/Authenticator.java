@@ -11,7 +11,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Bearer tokens to principals. Hub tokens are compared in constant time; a cluster token is
+ * Bearer tokens to principals. Hub tokens are compared in constant time; other bootstrap tokens
+ * are Secrets in kube-system ({@link BootstrapTokenSecrets}); a cluster token is
  * `<clusterId>.<secret>`, so it is checked by the one entity that holds its SHA-256.
  */
 public final class Authenticator {
@@ -19,10 +20,12 @@ public final class Authenticator {
   private final String adminToken;
   private final String bootstrapToken;
   private final String viewerToken;
+  private final BootstrapTokenSecrets bootstrapSecrets;
   private final Duration askTimeout;
 
   public Authenticator(ActorSystem<?> system, String adminToken, String bootstrapToken, String viewerToken,
-      Duration askTimeout) {
+      BootstrapTokenSecrets bootstrapSecrets, Duration askTimeout) {
+    this.bootstrapSecrets = bootstrapSecrets;
     this.system = system;
     this.adminToken = adminToken;
     this.bootstrapToken = bootstrapToken;
@@ -44,6 +47,14 @@ public final class Authenticator {
     }
     if (Secrets.constantTimeEquals(token, viewerToken)) {
       return CompletableFuture.completedFuture(new Principal.Viewer());
+    }
+    if (BootstrapTokenSecrets.looksLikeOne(token)) {
+      return bootstrapSecrets.valid(token).thenApply(valid -> {
+        if (!valid) {
+          throw StatusException.unauthorized();
+        }
+        return new Principal.Bootstrap();
+      });
     }
     int dot = token.indexOf('.');
     if (dot <= 0 || !Validation.isUuid(token.substring(0, dot))) {
