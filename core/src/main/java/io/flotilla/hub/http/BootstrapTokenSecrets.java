@@ -75,7 +75,8 @@ public final class BootstrapTokenSecrets {
         && Secrets.constantTimeEquals(secret, String.valueOf(decoded(data, "token-secret")));
   }
 
-  private static String decoded(JsonNode data, String field) {
+  /** A field of a Secret's data, base64-decoded; null when absent or not base64. */
+  public static String decoded(JsonNode data, String field) {
     JsonNode value = data.get(field);
     if (value == null || !value.isTextual()) {
       return null;

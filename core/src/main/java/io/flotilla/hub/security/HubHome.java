@@ -406,6 +406,15 @@ public final class HubHome {
     return context;
   }
 
+  /** A TLS client context that trusts only the CA in this PEM file (a hub's ca.crt), for tools beside a hub. */
+  public static SSLContext trusting(Path caCertificate) throws IOException {
+    try {
+      return clientContext(readCertificate(caCertificate));
+    } catch (GeneralSecurityException e) {
+      throw new IOException("cannot use " + caCertificate + " as a CA certificate", e);
+    }
+  }
+
   private static SSLContext clientContext(X509Certificate ca) throws IOException, GeneralSecurityException {
     KeyStore store = emptyKeyStore();
     store.setCertificateEntry("flotilla-ca", ca);
