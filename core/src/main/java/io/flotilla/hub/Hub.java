@@ -35,6 +35,7 @@ import io.flotilla.hub.http.ManagedClusterHandler;
 import io.flotilla.hub.http.ObjectApi;
 import io.flotilla.hub.http.ResourceHandler;
 import io.flotilla.hub.http.ResourceRoutes;
+import io.flotilla.hub.http.UiRoutes;
 import io.flotilla.hub.objects.Kinds;
 import io.flotilla.hub.objects.ObjectIndex;
 import io.flotilla.hub.objects.ObjectStore;
@@ -135,7 +136,7 @@ public final class Hub implements AutoCloseable {
       ServerBinding binding = Http.get(system)
           .newServerAt(hub.getString("bind-address"), hub.getInt("port"))
           .enableHttps(ConnectionContext.httpsServer(home.serverSslContext()))
-          .bind(new HubRoutes(health, tunnels, resources).route())
+          .bind(new HubRoutes(health, tunnels, resources, new UiRoutes()).route())
           .toCompletableFuture().get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
       log.info("hub API listening on https://{}", binding.localAddress());
       return new Hub(system, binding, tunnelTimers);

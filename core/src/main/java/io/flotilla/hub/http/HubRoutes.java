@@ -12,11 +12,13 @@ public final class HubRoutes extends AllDirectives {
   private final HealthRoutes health;
   private final TunnelRoutes tunnels;
   private final ResourceRoutes resources;
+  private final UiRoutes ui;
 
-  public HubRoutes(HealthRoutes health, TunnelRoutes tunnels, ResourceRoutes resources) {
+  public HubRoutes(HealthRoutes health, TunnelRoutes tunnels, ResourceRoutes resources, UiRoutes ui) {
     this.health = health;
     this.tunnels = tunnels;
     this.resources = resources;
+    this.ui = ui;
   }
 
   public Route route() {
@@ -27,6 +29,6 @@ public final class HubRoutes extends AllDirectives {
             StatusException.notFound("the server could not find the requested resource").status())))
         .build()
         .withFallback(RejectionHandler.defaultHandler());
-    return handleRejections(rejections, () -> concat(health.route(), tunnels.route(), resources.route()));
+    return handleRejections(rejections, () -> concat(health.route(), tunnels.route(), ui.route(), resources.route()));
   }
 }
