@@ -61,10 +61,40 @@ public final class Kubectl {
   public Result run(Path kubeconfig, String... args) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of(binary.toString(), "--kubeconfig", kubeconfig.toString()));
     command.addAll(List.of(args));
+    return execute(new ProcessBuilder(command));
+  }
+
+  /**
+   * {@code kubectl <plugin> ...} as a user who put the repository's bin/ (kubectl-clusternet) on
+   * PATH after this kubectl: kubectl finds the plugin there and the plugin calls this kubectl.
+   */
+  public Result runPlugin(Path kubeconfig, String... args) throws IOException, InterruptedException {
+    Path bin = repositoryBin();
+    List<String> command = new ArrayList<>(List.of(binary.toString()));
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command);
+    builder.environment().put("PATH", binary.getParent() + ":" + bin + ":" + System.getenv().getOrDefault("PATH", ""));
+    builder.environment().put("KUBECTL", binary.toString());
+    builder.environment().put("KUBECONFIG", kubeconfig.toString());
+    return execute(builder);
+  }
+
+  /** The repository's bin/ from any module's working directory. */
+  private static Path repositoryBin() {
+    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+      if (Files.isExecutable(dir.resolve("bin/kubectl-clusternet"))) {
+        return dir.resolve("bin");
+      }
+    }
+    throw new IllegalStateException("no bin/kubectl-clusternet above " + Path.of("").toAbsolutePath());
+  }
+
+  private Result execute(ProcessBuilder builder) throws IOException, InterruptedException {
+    List<String> command = builder.command();
     Path out = Files.createTempFile("kubectl", ".out");
     Path err = Files.createTempFile("kubectl", ".err");
     try {
-      Process process = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+      Process process = builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
       if (!process.waitFor(60, TimeUnit.SECONDS)) {
         process.destroyForcibly();
         throw new AssertionError("kubectl did not finish in 60 s: " + command);

@@ -166,6 +166,11 @@ class TunnelEndToEndTest {
     Kubectl.Result nodes = kubectl.run(kubeconfig, "get", "nodes");
     assertEquals(0, nodes.exitCode(), nodes.err());
     assertEquals(4, nodes.out().strip().lines().count(), nodes.out()); // header + 3 nodes
+    // the same through the kubectl plugin, with the hub's own kubeconfig: `kubectl clusternet --cluster-id`
+    Kubectl.Result viaPlugin = kubectl.runPlugin(hubHome.kubeconfig(), "clusternet", "--cluster-id",
+        shared.clusterId(), "get", "nodes", "-o", "name");
+    assertEquals(0, viaPlugin.exitCode(), viaPlugin.err());
+    assertEquals("node/sandbox-node-0\nnode/sandbox-node-1\nnode/sandbox-node-2", viaPlugin.out().strip());
     Kubectl.Result pods = kubectl.run(kubeconfig, "get", "pods", "-A");
     assertEquals(0, pods.exitCode(), pods.err());
     assertTrue(pods.out().startsWith("NAMESPACE"), pods.out());
