@@ -28,6 +28,8 @@ import io.flotilla.hub.http.Authenticator;
 import io.flotilla.hub.http.BootstrapTokenSecrets;
 import io.flotilla.hub.http.ClusterRegistrationRequestHandler;
 import io.flotilla.hub.http.HealthRoutes;
+import io.flotilla.hub.events.EventRecorder;
+import io.flotilla.hub.http.EventHandler;
 import io.flotilla.hub.http.FleetSummaryHandler;
 import io.flotilla.hub.http.HubRoutes;
 import io.flotilla.hub.http.MetricsEndpoint;
@@ -97,8 +99,9 @@ public final class Hub implements AutoCloseable {
       CassandraSession session = CassandraSessionRegistry.get(system)
           .sessionFor("akka.projection.cassandra.session-config");
       ClusterDirectory directory = new ClusterDirectory(session, keyspace);
+      EventRecorder events = new EventRecorder(session, keyspace, hub.getDuration("events.ttl"), Clock.systemUTC());
       if (config.getBoolean("flotilla.cassandra.schema-autocreate")) {
-        createSchema(system, session, keyspace, directory);
+        createSchema(system, session, keyspace, directory, events);
       }
 
       Duration askTimeout = hub.getDuration("ask-timeout");
@@ -116,15 +119,16 @@ public final class Hub implements AutoCloseable {
       FleetSummary fleet = new FleetSummary(session, keyspace, hub.getDuration("fleet-summary-max-age"),
           Clock.systemUTC(), Materializer.matFromSystem(system));
       List<ResourceHandler> handlers = new ArrayList<>(List.of(
-          new ClusterRegistrationRequestHandler(clusters, metrics),
+          new ClusterRegistrationRequestHandler(clusters, metrics, events),
           new ManagedClusterHandler(clusters, directory, new ClusterHistory(system), new ClusterChanges(system, clusters),
               Materializer.matFromSystem(system), metrics),
           new FleetSummaryHandler(fleet)));
       handlers.addAll(ObjectApi.start(system, session, keyspace, config.getBoolean("flotilla.cassandra.schema-autocreate"),
-          home.tokenCipher(), askTimeout));
+          home.tokenCipher(), askTimeout, events));
+      handlers.addAll(EventHandler.both(events));
       Apps apps = Apps.start(system, ObjectStore.init(system, askTimeout), new ObjectIndex(session, keyspace), directory,
           Kinds.all(home.tokenCipher()), hub.getDuration("apps.reconcile-timeout"));
-      ClusterDirectoryProjection.init(system, directory, apps);
+      ClusterDirectoryProjection.init(system, directory, apps, events);
       ResourceRoutes resources = new ResourceRoutes(handlers, authenticator, metrics, hub.getBytes("max-request-bytes"),
           hub.getDuration("request-body-timeout").toMillis());
       Config tunnel = hub.getConfig("tunnel");
@@ -164,10 +168,11 @@ public final class Hub implements AutoCloseable {
   }
 
   private static void createSchema(ActorSystem<?> system, CassandraSession session, String keyspace,
-      ClusterDirectory directory) throws Exception {
+      ClusterDirectory directory, EventRecorder events) throws Exception {
     session.executeDDL("CREATE KEYSPACE IF NOT EXISTS " + keyspace
             + " WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
         .thenCompose(done -> directory.createTable())
+        .thenCompose(done -> events.createTable())
         .thenCompose(done -> CassandraProjection.createTablesIfNotExists(system))
         .toCompletableFuture().get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
   }

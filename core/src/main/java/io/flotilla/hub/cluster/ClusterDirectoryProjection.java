@@ -4,7 +4,9 @@ import akka.Done;
 import akka.actor.typed.ActorSystem;
 import akka.projection.eventsourced.EventEnvelope;
 import akka.projection.javadsl.Handler;
+import io.flotilla.api.ManagedCluster;
 import io.flotilla.hub.TaggedProjections;
+import io.flotilla.hub.events.EventRecorder;
 import java.util.concurrent.CompletionStage;
 
 /** Keeps the {@link ClusterDirectory} from ManagedCluster events: one projection per tag slice. */
@@ -21,19 +23,21 @@ public final class ClusterDirectoryProjection extends Handler<EventEnvelope<Mana
 
   private final ClusterDirectory directory;
   private final Listener listener;
+  private final EventRecorder events;
 
-  private ClusterDirectoryProjection(ClusterDirectory directory, Listener listener) {
+  private ClusterDirectoryProjection(ClusterDirectory directory, Listener listener, EventRecorder events) {
     this.directory = directory;
     this.listener = listener;
+    this.events = events;
   }
 
   /**
    * Runs the slices' projections spread over the hub's nodes (at-least-once; writes are
    * idempotent, and so must the listener be: a replay tells it again).
    */
-  public static void init(ActorSystem<?> system, ClusterDirectory directory, Listener listener) {
+  public static void init(ActorSystem<?> system, ClusterDirectory directory, Listener listener, EventRecorder events) {
     TaggedProjections.<ManagedClusterEntity.Event>start(system, NAME, ManagedClusterEntity.DIRECTORY_SLICES,
-        ManagedClusterEntity::tag, slice -> new ClusterDirectoryProjection(directory, listener));
+        ManagedClusterEntity::tag, slice -> new ClusterDirectoryProjection(directory, listener, events));
   }
 
   @Override
@@ -46,7 +50,10 @@ public final class ClusterDirectoryProjection extends Handler<EventEnvelope<Mana
       CompletionStage<Done> written = directory.statusReported(reported, envelope.sequenceNr());
       // a cluster that comes back from Unknown loses its taint: Subscriptions may now bind it
       return reported.healthRecovered()
-          ? written.thenCompose(done -> listener.clusterChanged(reported.namespace())) : written;
+          ? written.thenCompose(done -> events.record(managedCluster(reported.namespace(), reported.name()),
+                  EventRecorder.NORMAL, "ClusterReady", "managed cluster " + reported.name() + " reports again"))
+              .thenCompose(done -> listener.clusterChanged(reported.namespace()))
+          : written;
     } else if (event instanceof ManagedClusterEntity.Deregistered deregistered) {
       return directory.deregistered(deregistered)
           .thenCompose(done -> listener.clusterChanged(deregistered.namespace()));
@@ -54,8 +61,14 @@ public final class ClusterDirectoryProjection extends Handler<EventEnvelope<Mana
       return directory.labelsChanged(labels, envelope.sequenceNr())
           .thenCompose(done -> listener.clusterChanged(labels.namespace()));
     } else if (event instanceof ManagedClusterEntity.HealthUnknown unknown) {
-      return directory.healthUnknown(unknown, envelope.sequenceNr());
+      return directory.healthUnknown(unknown, envelope.sequenceNr())
+          .thenCompose(done -> events.record(managedCluster(unknown.namespace(), unknown.name()), EventRecorder.WARNING,
+              "ClusterUnknown", "managed cluster " + unknown.name() + " is Unknown: " + unknown.health().reason()));
     }
     throw new IllegalArgumentException("unknown event " + event.getClass().getName());
+  }
+
+  private static EventRecorder.Involved managedCluster(String namespace, String name) {
+    return new EventRecorder.Involved("clusters.clusternet.io/v1beta1", ManagedCluster.KIND, namespace, name, null);
   }
 }

@@ -10,6 +10,7 @@ import io.flotilla.api.Validation;
 import io.flotilla.api.ManagedCluster;
 import io.flotilla.hub.HubMetrics;
 import io.flotilla.hub.cluster.ClusterRegistry;
+import io.flotilla.hub.events.EventRecorder;
 import io.flotilla.hub.cluster.ManagedClusterEntity;
 import java.util.List;
 import java.util.Objects;
@@ -33,10 +34,12 @@ public final class ClusterRegistrationRequestHandler implements ResourceHandler 
 
   private final ClusterRegistry clusters;
   private final HubMetrics metrics;
+  private final EventRecorder events;
 
-  public ClusterRegistrationRequestHandler(ClusterRegistry clusters, HubMetrics metrics) {
+  public ClusterRegistrationRequestHandler(ClusterRegistry clusters, HubMetrics metrics, EventRecorder events) {
     this.clusters = clusters;
     this.metrics = metrics;
+    this.events = events;
   }
 
   @Override
@@ -63,9 +66,24 @@ public final class ClusterRegistrationRequestHandler implements ResourceHandler 
         .thenApply(reply -> {
           ClusterRegistrationRequest answered = ClusterRegistry.expect(reply, ManagedClusterEntity.RequestFound.class,
               r -> StatusException.unavailable("unexpected answer to a registration: " + r)).request();
-          metrics.registration(answered.status() == null ? null : answered.status().result());
+          String result = answered.status() == null ? null : answered.status().result();
+          metrics.registration(result);
+          recordOutcome(answered, result); // not awaited: an event never slows or fails a registration
           return Response.created(answered);
         });
+  }
+
+  /** An Event on the request: approved (Normal) or not (Warning), with Clusternet's wording. */
+  private void recordOutcome(ClusterRegistrationRequest request, String result) {
+    EventRecorder.Involved involved = new EventRecorder.Involved(TYPE.groupVersion(), TYPE.kind(), null,
+        request.metadata().name(), request.metadata().uid());
+    if (ClusterRegistrationRequest.APPROVED.equals(result)) {
+      events.record(involved, EventRecorder.NORMAL, "ClusterApproved", "cluster " + request.spec().clusterName()
+          + " (" + request.spec().clusterId() + ") approved, dedicated namespace " + request.status().dedicatedNamespace());
+    } else if (result != null) {
+      events.record(involved, EventRecorder.WARNING, "Cluster" + result, "cluster " + request.spec().clusterId()
+          + " not approved: " + (request.status().errorMessage() == null ? result : request.status().errorMessage()));
+    }
   }
 
   @Override

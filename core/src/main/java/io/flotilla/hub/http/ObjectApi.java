@@ -2,6 +2,8 @@ package io.flotilla.hub.http;
 
 import akka.actor.typed.ActorSystem;
 import akka.stream.alpakka.cassandra.javadsl.CassandraSession;
+import io.flotilla.hub.events.EventRecorder;
+import io.flotilla.hub.events.ObjectEvents;
 import io.flotilla.hub.objects.Kinds;
 import io.flotilla.hub.objects.ObjectHistory;
 import io.flotilla.hub.objects.ObjectIndex;
@@ -22,7 +24,7 @@ public final class ObjectApi {
 
   /** Answers the kinds' handlers for {@link ResourceRoutes}. */
   public static List<ResourceHandler> start(ActorSystem<?> system, CassandraSession session, String keyspace,
-      boolean createTables, TokenCipher cipher, Duration askTimeout) throws Exception {
+      boolean createTables, TokenCipher cipher, Duration askTimeout, EventRecorder events) throws Exception {
     ObjectIndex index = new ObjectIndex(session, keyspace);
     if (createTables) {
       index.createTables().toCompletableFuture().get(120, TimeUnit.SECONDS);
@@ -31,6 +33,6 @@ public final class ObjectApi {
     WatchCache watches = WatchCache.start(system, index,
         WatchCache.Settings.fromConfig(system.settings().config().getConfig("flotilla.hub.watch")));
     return ObjectHandler.all(Kinds.all(cipher), ObjectStore.init(system, askTimeout), index, watches,
-        new ObjectHistory(system));
+        new ObjectHistory(system), new ObjectEvents(events));
   }
 }

@@ -13,6 +13,7 @@ import io.flotilla.api.objects.JsonPatch;
 import io.flotilla.api.objects.MergePatch;
 import io.flotilla.api.objects.Selector;
 import io.flotilla.api.objects.StrategicMergePatch;
+import io.flotilla.hub.events.ObjectEvents;
 import io.flotilla.hub.objects.ObjectEntity;
 import io.flotilla.hub.History;
 import io.flotilla.hub.objects.ObjectHistory;
@@ -56,9 +57,11 @@ public final class ObjectHandler implements ResourceHandler {
   private final ObjectIndex index;
   private final WatchCache watches;
   private final ObjectHistory history;
+  private final ObjectEvents events;
 
   public ObjectHandler(ObjectKind kind, ObjectStore store, ObjectIndex index, WatchCache watches,
-      ObjectHistory history) {
+      ObjectHistory history, ObjectEvents events) {
+    this.events = events;
     this.kind = kind;
     this.type = kind.type();
     this.store = store;
@@ -68,9 +71,9 @@ public final class ObjectHandler implements ResourceHandler {
   }
 
   public static List<ResourceHandler> all(List<ObjectKind> kinds, ObjectStore store, ObjectIndex index,
-      WatchCache watches, ObjectHistory history) {
+      WatchCache watches, ObjectHistory history, ObjectEvents events) {
     return kinds.stream()
-        .map(kind -> (ResourceHandler) new ObjectHandler(kind, store, index, watches, history))
+        .map(kind -> (ResourceHandler) new ObjectHandler(kind, store, index, watches, history, events))
         .toList();
   }
 
@@ -335,7 +338,11 @@ public final class ObjectHandler implements ResourceHandler {
               }
               throw conflict(request.name());
             }
-            return CompletableFuture.completedFuture(Response.ok(decode(found(written, request.name()).object())));
+            String after = found(written, request.name()).object();
+            if (!request.dryRun()) {
+              events.written(type.group(), type.plural(), currentStored, ObjectEntity.parseObject(after));
+            }
+            return CompletableFuture.completedFuture(Response.ok(decode(after)));
           });
     });
   }

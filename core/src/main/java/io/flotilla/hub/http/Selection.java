@@ -16,6 +16,11 @@ record Selection(Selector labels, Selector fields, long limit) {
 
   /** The request's selectors: 400 when one is malformed or selects an unsupported field. */
   static Selection of(ResourceHandler.Request request) {
+    return of(request, SELECTABLE_FIELDS);
+  }
+
+  /** As {@link #of(ResourceHandler.Request)}, for a kind that selects on these fields. */
+  static Selection of(ResourceHandler.Request request, Set<String> selectableFields) {
     String fieldSelector = request.param("fieldSelector");
     if (request.name() != null) {
       String byName = "metadata.name=" + request.name();
@@ -30,7 +35,7 @@ record Selection(Selector labels, Selector fields, long limit) {
       throw StatusException.badRequest(e.getMessage());
     }
     selection.fields().requirements().forEach(r -> {
-      if (!SELECTABLE_FIELDS.contains(r.key())) {
+      if (!selectableFields.contains(r.key())) {
         throw StatusException.badRequest("field label not supported: " + r.key());
       }
     });
@@ -42,6 +47,13 @@ record Selection(Selector labels, Selector fields, long limit) {
     JsonNode metadata = ObjectEntity.parseObject(stored).path("metadata");
     return labels.matches(key -> metadata.path("labels").hasNonNull(key) ? metadata.path("labels").get(key).asText() : null)
         && fields.matches(key -> metadata.path(key.substring("metadata.".length())).asText(""));
+  }
+
+  /** Whether an object (JSON) is selected, its fields read at their dotted paths (involvedObject.name, ...). */
+  boolean matchesObject(JsonNode object) {
+    JsonNode metadata = object.path("metadata");
+    return labels.matches(key -> metadata.path("labels").hasNonNull(key) ? metadata.path("labels").get(key).asText() : null)
+        && fields.matches(key -> object.at("/" + key.replace('.', '/')).asText(""));
   }
 
   /** Whether an object with these labels, namespace and name is selected. */
