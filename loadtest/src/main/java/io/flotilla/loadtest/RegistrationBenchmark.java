@@ -2,20 +2,13 @@ package io.flotilla.loadtest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.typesafe.config.ConfigFactory;
 import io.flotilla.api.Json;
-import io.flotilla.hub.Hub;
+import io.flotilla.api.JvmDefaults;
 import io.flotilla.hub.security.HubHome;
-import io.flotilla.persistence.CassandraConfig;
-import io.flotilla.persistence.EmbeddedCassandra;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -28,7 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
 
 /**
- * Registers N clusters with a real hub (embedded Cassandra, or FLOTILLA_CASSANDRA) over HTTPS,
+ * Registers N clusters with a real hub ({@link LocalHub}: embedded Cassandra, or FLOTILLA_CASSANDRA) over HTTPS,
  * then sends each a first status report (persisted) and unchanged heartbeats (kept in memory),
  * with C requests in flight; prints throughput and latency of each phase, and the time until the
  * directory lists them all.
@@ -52,30 +45,13 @@ public final class RegistrationBenchmark {
   }
 
   public static void main(String[] args) throws Exception {
+    JvmDefaults.apply();
     Map<String, String> options = parse(args);
     int clusters = Integer.parseInt(options.getOrDefault("clusters", "2000"));
     int concurrency = Integer.parseInt(options.getOrDefault("concurrency", "64"));
     int heartbeats = Integer.parseInt(options.getOrDefault("heartbeats", "3"));
-    Path dir = Files.createTempDirectory("flotilla-bench");
-    String external = System.getenv("FLOTILLA_CASSANDRA");
-    EmbeddedCassandra cassandra = external == null ? EmbeddedCassandra.start(dir.resolve("cassandra")) : null;
-    String contactPoint = cassandra != null ? cassandra.contactPoint() : external;
-    int port;
-    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = probe.getLocalPort();
-    }
-    HubHome home = HubHome.open(dir.resolve("home"), port, List.of());
-    String keyspace = "bench_" + UUID.randomUUID().toString().substring(0, 8);
-    Hub hub = Hub.start(ConfigFactory.parseMap(Map.of("flotilla.hub.port", port, "flotilla.hub.bind-address", "127.0.0.1"))
-        .withFallback(CassandraConfig.overrides(CassandraConfig.parseContactPoints(contactPoint), keyspace, true))
-        .withFallback(ConfigFactory.load()), home);
-    try {
-      new RegistrationBenchmark(home, port, concurrency).run(clusters, heartbeats);
-    } finally {
-      hub.close();
-      if (cassandra != null) {
-        cassandra.close();
-      }
+    try (LocalHub hub = LocalHub.start()) {
+      new RegistrationBenchmark(hub.home(), hub.port(), concurrency).run(clusters, heartbeats);
     }
     System.exit(0);
   }

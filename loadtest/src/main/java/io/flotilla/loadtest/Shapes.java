@@ -1,0 +1,57 @@
+package io.flotilla.loadtest;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.flotilla.api.ClusterRegistrationRequest;
+import io.flotilla.api.Json;
+import io.flotilla.api.ManagedCluster;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/** The request bodies the agent sends (k8s-adapter's Registrar and StatusReporter), as JSON text. */
+public final class Shapes {
+  public static final String CLUSTERS_API = "/apis/clusters.clusternet.io/v1beta1";
+  public static final String APPS_API = "/apis/apps.clusternet.io/v1alpha1";
+  /** What the agent puts into metadata.labels[registered-by]. */
+  public static final String REGISTERED_BY = "clusternet-agent";
+
+  private Shapes() {
+  }
+
+  /** A ClusterRegistrationRequest as the agent posts it (name clusternet-<id>, its three labels, Pull). */
+  public static String registration(String clusterId, String clusterName, Map<String, String> clusterLabels) {
+    ObjectNode crr = Json.MAPPER.createObjectNode();
+    crr.put("apiVersion", "clusters.clusternet.io/v1beta1").put("kind", ClusterRegistrationRequest.KIND);
+    ObjectNode metadata = crr.putObject("metadata").put("name", ClusterRegistrationRequest.nameFor(clusterId));
+    metadata.putObject("labels").put(ManagedCluster.LABEL_REGISTERED_BY, REGISTERED_BY)
+        .put(ManagedCluster.LABEL_CLUSTER_ID, clusterId).put(ManagedCluster.LABEL_CLUSTER_NAME, clusterName);
+    ObjectNode spec = crr.putObject("spec").put("clusterId", clusterId).put("clusterType", "EdgeCluster")
+        .put("clusterName", clusterName).put("syncMode", "Pull");
+    if (clusterLabels != null && !clusterLabels.isEmpty()) {
+      spec.set("clusterLabels", Json.MAPPER.valueToTree(clusterLabels));
+    }
+    return text(crr);
+  }
+
+  /** A full status report (the agent replaces the whole status each time). */
+  public static String statusReport(String namespace, String name, String k8sVersion) {
+    ObjectNode body = Json.MAPPER.createObjectNode();
+    body.put("apiVersion", "clusters.clusternet.io/v1beta1").put("kind", ManagedCluster.KIND);
+    body.putObject("metadata").put("name", name).put("namespace", namespace);
+    ObjectNode status = body.putObject("status");
+    status.put("k8sVersion", k8sVersion).put("platform", "linux/amd64").put("apiserverURL", "https://10.0.0.1:6443")
+        .put("healthz", true).put("livez", true).put("readyz", true).put("heartbeatFrequencySeconds", 180);
+    status.putObject("nodeStatistics").put("readyNodes", 3).put("notReadyNodes", 0).put("unknownNodes", 0)
+        .put("lostNodes", 0);
+    status.putObject("allocatable").put("cpu", "12").put("memory", "48Gi");
+    status.putObject("capacity").put("cpu", "12").put("memory", "48Gi");
+    return text(body);
+  }
+
+  public static String clusterPath(String namespace, String name) {
+    return CLUSTERS_API + "/namespaces/" + namespace + "/managedclusters/" + name;
+  }
+
+  static String text(ObjectNode node) {
+    return new String(Json.write(node), StandardCharsets.UTF_8);
+  }
+}
