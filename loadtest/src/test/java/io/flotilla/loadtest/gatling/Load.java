@@ -18,9 +18,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Iterator;
+import java.util.Map;
 import java.util.UUID;
 import java.util.function.Function;
 import java.util.function.IntPredicate;
+import java.util.function.LongFunction;
+import java.util.stream.LongStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -89,7 +93,10 @@ final class Load {
     HttpProtocolBuilder protocol = http.baseUrl(target().baseUrl()).disableWarmUp()
         .acceptHeader("application/json").contentTypeHeader("application/json")
         .userAgentHeader("flotilla-loadtest");
-    return shared ? protocol.shareConnections() : protocol;
+    // a bounded pool of kept-alive connections (property connections, 64), as agents behind a load
+    // balancer reach a hub: unbounded, an overloaded moment opens thousands of TLS connections whose
+    // handshakes then starve the hub and Gatling alike
+    return shared ? protocol.shareConnections().maxConnectionsPerHost(intProperty("connections", 64)) : protocol;
   }
 
   static String runId() {
@@ -98,6 +105,11 @@ final class Load {
 
   static String admin() {
     return "Bearer " + target().adminToken();
+  }
+
+  /** An endless feeder: record 0, 1, 2, ... made by this function, in order. */
+  static Iterator<Map<String, Object>> numbered(LongFunction<Map<String, Object>> record) {
+    return LongStream.iterate(0, n -> n + 1).mapToObj(record).iterator();
   }
 
   static int intProperty(String name, int otherwise) {

@@ -22,7 +22,6 @@ import java.time.Duration;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * New agents registering their clusters, open model: {@code clusters} arrivals spread evenly at
@@ -45,20 +44,8 @@ public class RegistrationStorm extends Simulation {
 
   /** Unique cluster ids (what each agent takes from its kube-system Lease UID), never repeating. */
   Iterator<Map<String, Object>> newClusters() {
-    AtomicInteger next = new AtomicInteger();
-    return new Iterator<>() {
-      @Override
-      public boolean hasNext() {
-        return true;
-      }
-
-      @Override
-      public Map<String, Object> next() {
-        int n = next.getAndIncrement();
-        return Map.of("clusterId", UUID.randomUUID().toString(), "clusterName", "storm-" + runId + "-" + n,
-            "region", "r" + (n % 10));
-      }
-    };
+    return Load.numbered(n -> Map.of("clusterId", UUID.randomUUID().toString(), "clusterName", "storm-" + runId + "-" + n,
+        "region", "r" + (n % 10)));
   }
 
   /** The agent's loop: POST; on 201/409 poll (GET) until a result; 404 on a poll or a failed POST → POST again. */

@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A registered fleet reporting status: {@code clusters} clusters (registered, each with a first
@@ -37,20 +36,11 @@ public class StatusHeartbeats extends Simulation {
 
   /** The registered clusters in turn, round and round: cluster i beats every clusters/rate seconds. */
   Iterator<Map<String, Object>> inTurn() {
-    AtomicLong next = new AtomicLong();
-    return new Iterator<>() {
-      @Override
-      public boolean hasNext() {
-        return true;
-      }
-
-      @Override
-      public Map<String, Object> next() {
-        FleetClient.Cluster cluster = fleet.get((int) (next.getAndIncrement() % fleet.size()));
-        return Map.of("path", cluster.path(), "token", cluster.token(), "namespace", cluster.namespace(),
-            "name", cluster.name());
-      }
-    };
+    return Load.numbered(n -> {
+      FleetClient.Cluster cluster = fleet.get((int) (n % fleet.size()));
+      return Map.of("path", cluster.path(), "token", cluster.token(), "namespace", cluster.namespace(),
+          "name", cluster.name());
+    });
   }
 
   final ScenarioBuilder beats = scenario("StatusHeartbeats")

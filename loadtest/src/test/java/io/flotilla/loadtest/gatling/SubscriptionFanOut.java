@@ -18,7 +18,6 @@ import io.gatling.javaapi.core.Simulation;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Deploying to many clusters at once: {@code clusters} (K) clusters labelled for this run and
@@ -50,19 +49,7 @@ public class SubscriptionFanOut extends Simulation {
   final String fanoutLabel = "loadtest.flotilla.io/fanout";
 
   Iterator<Map<String, Object>> numbered() {
-    AtomicInteger next = new AtomicInteger();
-    return new Iterator<>() {
-      @Override
-      public boolean hasNext() {
-        return true;
-      }
-
-      @Override
-      public Map<String, Object> next() {
-        int n = next.getAndIncrement();
-        return Map.of("deployment", "web-" + n, "subscription", "fanout-" + n);
-      }
-    };
+    return Load.numbered(n -> Map.of("deployment", "web-" + n, "subscription", "fanout-" + n));
   }
 
   String deployment(Session session) {
