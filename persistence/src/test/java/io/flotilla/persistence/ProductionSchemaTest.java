@@ -44,7 +44,7 @@ class ProductionSchemaTest {
 
     static final List<String> TABLES = List.of("messages", "tag_views", "tag_write_progress", "tag_scanning",
             "metadata", "all_persistence_ids", "snapshots", "offset_store", "projection_management",
-            "managed_clusters", "cluster_labels", "objects", "object_namespaces", "object_index_progress");
+            "managed_clusters", "cluster_labels", "objects", "object_namespaces", "object_index_progress", "events");
 
     private static CqlSession session;
     private static String keyspace;
@@ -153,6 +153,11 @@ class ProductionSchemaTest {
                         "namespace", "text clustering asc 1",
                         "name", "text clustering asc 2"),
                 columns(keyspace, "cluster_labels"));
+        assertEquals(Map.of(
+                        "namespace", "text partition_key 0",
+                        "name", "text clustering asc 0",
+                        "object", "text regular"),
+                columns(keyspace, "events"));
     }
 
     /**
