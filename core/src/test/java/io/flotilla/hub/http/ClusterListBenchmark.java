@@ -2,13 +2,18 @@ package io.flotilla.hub.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import akka.stream.Materializer;
+import akka.stream.alpakka.cassandra.javadsl.CassandraSessionRegistry;
 import io.flotilla.hub.DirectorySeed;
 import io.flotilla.hub.HubClient;
 import io.flotilla.hub.TestHubs;
+import io.flotilla.hub.cluster.FleetSummary;
 import io.flotilla.persistence.testkit.EmbeddedCassandraExtension;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -19,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * ManagedCluster list latency over a large fleet (-Dclusters=N, default 100,000, seeded into the
  * directory), printed as p50/p99 over 20 requests each: a label selector the label index answers
  * (1% of the fleet), the same with a second requirement, a first page of 500 with and without a
- * selector. Not a test (no *Test name, so the build skips it):
+ * selector; and the fleet summary's full scan. Not a test (no *Test name, so the build skips it):
  * {@code mvn -pl core test -Dtest=ClusterListBenchmark [-Dclusters=100000]}.
  */
 class ClusterListBenchmark {
@@ -54,6 +59,18 @@ class ClusterListBenchmark {
         System.out.printf("BENCH list over %,d clusters, %s: %d items, p50 %.0f ms, p99 %.0f ms%n", clusters,
             query.getKey(), items[0], millis.get(millis.size() / 2), millis.get(millis.size() - 1));
       }
+      // the fleet summary's scan (the hub reuses one for 15 s; here every call scans)
+      var system = running.hub().system();
+      FleetSummary summary = new FleetSummary(CassandraSessionRegistry.get(system)
+          .sessionFor("akka.projection.cassandra.session-config"), cassandra.keyspace(), Duration.ZERO,
+          Clock.systemUTC(), Materializer.matFromSystem(system));
+      List<Double> scans = DirectorySeed.timings(3, () -> {
+        FleetSummary.Counts counts = summary.current().toCompletableFuture().join();
+        assertEquals(clusters, counts.total());
+        assertEquals(100, counts.label("region").values().size());
+      });
+      System.out.printf("BENCH fleet summary scan over %,d clusters: p50 %.0f ms, max %.0f ms%n", clusters,
+          scans.get(scans.size() / 2), scans.get(scans.size() - 1));
     }
   }
 
