@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import akka.actor.testkit.typed.javadsl.TestProbe;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.ConfigFactory;
 import io.flotilla.hub.HubClient;
@@ -97,13 +98,15 @@ class DashboardBrowserTest {
       String silentId = java.util.UUID.randomUUID().toString();
       var silent = HubClient.registrationRequest("clusternet-" + silentId, silentId);
       ((com.fasterxml.jackson.databind.node.ObjectNode) silent.get("spec")).putObject("clusterLabels").put("region", "ap");
-      poll(() -> {
+      TestProbe<Void> probe = TestProbe.create(running.hub().system());
+      probe.awaitAssert(WITHIN, Duration.ofMillis(250), () -> {
         HubClient.Reply registered = hub.post("/apis/clusters.clusternet.io/v1beta1/clusterregistrationrequests",
             running.home().bootstrapToken(), silent);
         assertTrue(registered.code() == 201 || registered.code() == 200, registered.body());
+        return null;
       });
 
-      poll(() -> {
+      probe.awaitAssert(WITHIN, Duration.ofMillis(250), () -> {
         JsonNode list = hub.get(MCLS, admin).json();
         assertEquals(4, list.path("items").size(), list.toString());
         long ready = 0;
@@ -111,6 +114,7 @@ class DashboardBrowserTest {
           ready += c.at("/status/readyz").asBoolean(false) ? 1 : 0;
         }
         assertEquals(3, ready, list.toString());
+        return null;
       });
 
       // the Subscription's feeds; the Subscription itself comes once the page watches for it
@@ -233,24 +237,5 @@ class DashboardBrowserTest {
     if (!Files.isDirectory(REPO.resolve("ui/node_modules/playwright-core"))) {
       fail("ui/node_modules/playwright-core is missing: build the ui module first (mvn -pl ui install runs npm ci)");
     }
-  }
-
-  static void poll(ThrowingRunnable check) throws Exception {
-    long deadline = System.nanoTime() + WITHIN.toNanos();
-    for (;;) {
-      try {
-        check.run();
-        return;
-      } catch (AssertionError e) {
-        if (System.nanoTime() > deadline) {
-          throw e;
-        }
-        Thread.sleep(250);
-      }
-    }
-  }
-
-  interface ThrowingRunnable {
-    void run() throws Exception;
   }
 }
