@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.ConfigFactory;
 import io.flotilla.hub.HubClient;
 import io.flotilla.hub.TestHubs;
@@ -28,6 +29,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -95,9 +97,9 @@ class DashboardBrowserTest {
       }
       // one more that registered and never reported: Unknown
       // (one cluster ID, so a retry after a slow answer re-registers the same cluster: registration is idempotent)
-      String silentId = java.util.UUID.randomUUID().toString();
+      String silentId = UUID.randomUUID().toString();
       var silent = HubClient.registrationRequest("clusternet-" + silentId, silentId);
-      ((com.fasterxml.jackson.databind.node.ObjectNode) silent.get("spec")).putObject("clusterLabels").put("region", "ap");
+      ((ObjectNode) silent.get("spec")).putObject("clusterLabels").put("region", "ap");
       TestProbe<Void> probe = TestProbe.create(running.hub().system());
       probe.awaitAssert(WITHIN, Duration.ofMillis(250), () -> {
         HubClient.Reply registered = hub.post("/apis/clusters.clusternet.io/v1beta1/clusterregistrationrequests",
