@@ -15,6 +15,7 @@ import akka.stream.Materializer;
 import akka.stream.alpakka.cassandra.javadsl.CassandraSession;
 import akka.stream.alpakka.cassandra.javadsl.CassandraSessionRegistry;
 import com.typesafe.config.Config;
+import io.flotilla.api.HubPlugin;
 import io.flotilla.hub.apps.Apps;
 import io.flotilla.hub.cluster.ClusterChanges;
 import io.flotilla.hub.cluster.ClusterDirectory;
@@ -46,6 +47,7 @@ import io.flotilla.hub.security.HubHome;
 import io.flotilla.hub.tunnel.TunnelConnection;
 import io.flotilla.hub.tunnel.TunnelRoutes;
 import io.flotilla.tunnel.TunnelSettings;
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -70,11 +72,14 @@ public final class Hub implements AutoCloseable {
   private final ActorSystem<Void> system;
   private final ServerBinding binding;
   private final ScheduledExecutorService tunnelTimers;
+  private final HubPlugins plugins;
 
-  private Hub(ActorSystem<Void> system, ServerBinding binding, ScheduledExecutorService tunnelTimers) {
+  private Hub(ActorSystem<Void> system, ServerBinding binding, ScheduledExecutorService tunnelTimers,
+      HubPlugins plugins) {
     this.system = system;
     this.binding = binding;
     this.tunnelTimers = tunnelTimers;
+    this.plugins = plugins;
   }
 
   /** Starts a node; `config` must be complete (see HubMain for how it is layered). */
@@ -86,6 +91,7 @@ public final class Hub implements AutoCloseable {
       thread.setDaemon(true);
       return thread;
     });
+    HubPlugins plugins = HubPlugins.load(config.getBoolean("flotilla.hub.plugins"));
     try {
       Cluster cluster = Cluster.get(system);
       if (config.getBoolean("flotilla.hub.cluster-bootstrap")) {
@@ -134,7 +140,7 @@ public final class Hub implements AutoCloseable {
       Config tunnel = hub.getConfig("tunnel");
       TunnelRoutes tunnels = new TunnelRoutes(system, clusters, authenticator, new TunnelConnection.Settings(
           TunnelSettings.DEFAULT.withPing(tunnel.getDuration("ping-interval"), tunnel.getDuration("ping-timeout")),
-          tunnel.getDuration("register-interval"), tunnelTimers), tunnel.getDuration("response-timeout"));
+          tunnel.getDuration("register-interval"), tunnelTimers, plugins), tunnel.getDuration("response-timeout"));
       HealthRoutes health = new HealthRoutes(() -> readiness(cluster, session), version(),
           new MetricsEndpoint(authenticator, metrics, fleet));
       ServerBinding binding = Http.get(system)
@@ -143,8 +149,11 @@ public final class Hub implements AutoCloseable {
           .bind(new HubRoutes(health, tunnels, resources, new UiRoutes()).route())
           .toCompletableFuture().get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
       log.info("hub API listening on https://{}", binding.localAddress());
-      return new Hub(system, binding, tunnelTimers);
+      plugins.start(new HubPlugin.Endpoint(URI.create("https://127.0.0.1:" + binding.localAddress().getPort()),
+          home.adminToken(), home.caCertificatePem(), home.dir().resolve("plugins")));
+      return new Hub(system, binding, tunnelTimers, plugins);
     } catch (Exception | Error e) {
+      plugins.close();
       tunnelTimers.shutdownNow();
       system.terminate();
       throw e;
@@ -161,6 +170,7 @@ public final class Hub implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
+    plugins.close();
     binding.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
     system.terminate();
     system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);

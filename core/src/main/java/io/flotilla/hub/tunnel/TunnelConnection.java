@@ -22,6 +22,7 @@ import akka.stream.javadsl.SourceQueueWithComplete;
 import akka.stream.javadsl.StreamRefs;
 import akka.util.ByteString;
 import io.flotilla.api.CborSerializable;
+import io.flotilla.api.HubPlugin;
 import io.flotilla.hub.cluster.ManagedClusterEntity;
 import io.flotilla.tunnel.HttpHead;
 import io.flotilla.tunnel.Transport;
@@ -77,7 +78,9 @@ public final class TunnelConnection {
   public record ProxyFailed(String message) implements ProxyReply {}
 
   /** What every connection needs from the hub. */
-  public record Settings(TunnelSettings tunnel, Duration registerInterval, ScheduledExecutorService scheduler) {}
+  /** plugins: told when a tunnel opens and closes on this node (Push delivery runs where the tunnel is). */
+  public record Settings(TunnelSettings tunnel, Duration registerInterval, ScheduledExecutorService scheduler,
+      HubPlugin plugins) {}
 
   private TunnelConnection() {}
 
@@ -132,6 +135,7 @@ public final class TunnelConnection {
       context.pipeToSelf(session.closed(), (reason, failure) -> new SessionClosed(reason.getMessage()));
       Materializer materializer = Materializer.createMaterializer(context);
       log.info("tunnel of cluster {} connected", clusterId);
+      settings.plugins().tunnelOpened(clusterId);
       return Behaviors.receive(Command.class)
           .onMessage(Proxy.class, proxy -> {
             proxy(session, proxy, materializer);
@@ -148,6 +152,7 @@ public final class TunnelConnection {
           .onMessage(SessionClosed.class, closed -> {
             log.info("tunnel of cluster {} closed: {}", clusterId, closed.reason());
             entity.tell(new ManagedClusterEntity.TunnelClosed(context.getSelf()));
+            settings.plugins().tunnelClosed(clusterId);
             timers.cancelAll();
             timers.startSingleTimer(new Stop(), CLOSING_GRACE);
             return closing(closed.reason());

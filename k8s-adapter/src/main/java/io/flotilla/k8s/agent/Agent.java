@@ -202,7 +202,7 @@ public final class Agent implements AutoCloseable {
       if (options.featureGates().enabled(FeatureGates.SOCKET_CONNECTION)) {
         openTunnel(id);
       }
-      if (!deployers.isEmpty()) {
+      if (!deployers.isEmpty() && options.pulls()) {
         followDescriptions();
       }
       report(id);
@@ -243,8 +243,8 @@ public final class Agent implements AutoCloseable {
   }
 
   /**
-   * Pull mode: deploys the Descriptions of the cluster's dedicated namespace. Clusternet's Push
-   * and Dual (the hub applies through the tunnel) are not built yet, so every mode pulls.
+   * Pull (and Dual without AppPusher): deploys the Descriptions of the cluster's dedicated
+   * namespace. Otherwise the hub pushes them through the tunnel (k8s-adapter's push package).
    */
   private void followDescriptions() {
     DescriptionSync sync = new DescriptionSync(new HubDescriptions(options.parentUrl(), Pem.trusting(caPem(options))),

@@ -141,9 +141,21 @@ public record AgentOptions(
     return Math.max(1, statusUpdateFrequency.toSeconds());
   }
 
-  /** The AppPusher gate as reported in status.appPusher: the hub may push only when it is on and the mode allows it. */
+  /**
+   * status.appPusher: whether the hub may push to this cluster. The AppPusher gate, in a mode that
+   * allows pushing, with a tunnel for the hub to push through (SocketConnection).
+   */
   public boolean appPusher() {
-    return featureGates.enabled(FeatureGates.APP_PUSHER) && !"Pull".equals(syncMode);
+    return featureGates.enabled(FeatureGates.APP_PUSHER) && featureGates.enabled(FeatureGates.SOCKET_CONNECTION)
+        && !"Pull".equals(syncMode);
+  }
+
+  /**
+   * Whether the agent deploys its Descriptions itself: in Pull mode, and in Dual mode when the hub
+   * may not push (Clusternet's rule; the hub pushes to Push clusters and to Dual ones that allow it).
+   */
+  public boolean pulls() {
+    return "Pull".equals(syncMode) || ("Dual".equals(syncMode) && !appPusher());
   }
 
   public static AgentOptions parse(String... args) throws FlagException {
@@ -236,6 +248,10 @@ public record AgentOptions(
     if (syncMode.equals("Push") && !gates.enabled(FeatureGates.APP_PUSHER)) {
       throw new FlagException(SYNC_MODE, "inconsistent setting: " + SYNC_MODE + " is Push while " + FEATURE_GATES
           + " disables AppPusher");
+    }
+    if (syncMode.equals("Push") && !gates.enabled(FeatureGates.SOCKET_CONNECTION)) {
+      throw new FlagException(SYNC_MODE, "inconsistent setting: " + SYNC_MODE + " is Push while " + FEATURE_GATES
+          + " disables SocketConnection (the hub pushes through the tunnel)");
     }
     Map<String, String> labels = labels(values.getOrDefault(LABELS, ""));
 

@@ -3,6 +3,7 @@ package io.flotilla.k8s.agent;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flotilla.api.Json;
+import io.flotilla.api.ManagedCluster;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -18,8 +19,9 @@ import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
 
 /**
- * The agent's reads of its Descriptions on the hub (Pull mode) and its status reports on them,
- * with the cluster's own token: list, watch (kube's line-delimited watch stream) and PUT status.
+ * Reads of a cluster's Descriptions on the hub and status reports on them: list, watch (kube's
+ * line-delimited watch stream) and PUT status. The agent uses it with the cluster's own token
+ * (Pull), the hub's Push delivery with the admin token.
  */
 public final class HubDescriptions {
   private static final String APPS = "/apis/apps.clusternet.io/v1alpha1/namespaces/";
@@ -124,6 +126,18 @@ public final class HubDescriptions {
         throw e;
       }
     }
+  }
+
+  /**
+   * The ManagedCluster of a cluster ID (Push delivery's question: may the hub push to it, and to
+   * which namespace), or null if the hub has none.
+   */
+  public ObjectNode managedCluster(String clusterId, String token) throws HubException {
+    String selector = ManagedCluster.LABEL_CLUSTER_ID + "=" + clusterId;
+    HttpResponse<String> response = send(request("/apis/clusters.clusternet.io/v1beta1/managedclusters?labelSelector="
+        + URLEncoder.encode(selector, StandardCharsets.UTF_8), token).GET().timeout(REQUEST_TIMEOUT));
+    JsonNode items = Json.parse(response.body().getBytes(StandardCharsets.UTF_8)).path("items");
+    return items.size() == 1 && items.get(0) instanceof ObjectNode cluster ? cluster : null;
   }
 
   private String path(String namespace) {

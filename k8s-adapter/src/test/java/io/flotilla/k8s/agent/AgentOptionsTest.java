@@ -96,7 +96,8 @@ class AgentOptionsTest {
     assertEquals(kubeconfig.toAbsolutePath(), o.kubeconfig());
     assertEquals("agents", o.namespace());
     assertEquals(90, o.heartbeatFrequencySeconds());
-    assertTrue(o.appPusher());
+    assertFalse(o.appPusher(), "Dual without a tunnel: the hub has no way to push");
+    assertTrue(o.pulls(), "so the agent pulls");
   }
 
   @Test
@@ -104,8 +105,15 @@ class AgentOptionsTest {
     assertEquals("Push", AgentOptions.parse(required("--cluster-sync-mode", "Push")).syncMode());
     assertEquals(1, AgentOptions.parse(required("--cluster-status-update-frequency", "500ms"))
         .heartbeatFrequencySeconds());
-    assertFalse(AgentOptions.parse(required("--cluster-sync-mode", "Dual", "--feature-gates", "AppPusher=false"))
-        .appPusher());
+    AgentOptions dualWithoutPusher = AgentOptions.parse(required("--cluster-sync-mode", "Dual", "--feature-gates",
+        "AppPusher=false"));
+    assertFalse(dualWithoutPusher.appPusher());
+    assertTrue(dualWithoutPusher.pulls(), "Dual that may not be pushed to pulls");
+    AgentOptions dual = AgentOptions.parse(required("--cluster-sync-mode", "Dual"));
+    assertTrue(dual.appPusher());
+    assertFalse(dual.pulls(), "Dual that allows pushing leaves the deploying to the hub");
+    assertFalse(AgentOptions.parse(required("--cluster-sync-mode", "Push")).pulls());
+    assertTrue(AgentOptions.parse(required()).pulls(), "Pull by default");
     assertTrue(AgentOptions.parse(required("--sandbox")).sandbox());
     assertTrue(AgentOptions.parse(required("--cluster-reg-token", "eyJhbGciOi.eyJpc3MiOi.c2ln")).bootstrapToken()
         .startsWith("eyJ"));
@@ -124,6 +132,8 @@ class AgentOptionsTest {
         Arguments.of("--cluster-reg-type", List.of("--cluster-reg-type", "BigCluster")),
         Arguments.of("--cluster-sync-mode", List.of("--cluster-sync-mode", "Pushy")),
         Arguments.of("--cluster-sync-mode", List.of("--cluster-sync-mode", "Push", "--feature-gates", "AppPusher=false")),
+        Arguments.of("--cluster-sync-mode", List.of("--cluster-sync-mode", "Push", "--feature-gates",
+            "SocketConnection=false")),
         Arguments.of("--cluster-labels", List.of("--cluster-labels", "env")),
         Arguments.of("--cluster-labels", List.of("--cluster-labels", "env=prod,bad key=x")),
         Arguments.of("--cluster-labels", List.of("--cluster-labels", "env=not a value")),

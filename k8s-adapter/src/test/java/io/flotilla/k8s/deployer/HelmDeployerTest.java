@@ -10,13 +10,10 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.ReleaseHistory;
-import com.sun.net.httpserver.HttpServer;
 import io.flotilla.k8s.agent.Poll;
 import io.flotilla.k8s.sandbox.SandboxApiServer;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,7 +26,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -48,11 +44,9 @@ class HelmDeployerTest {
   static Path temp;
 
   private static SandboxApiServer sandbox;
-  private static HttpServer repo;
+  private static ChartRepository repo;
   private static Path kubeconfig;
   private static String repoUrl;
-  private static final AtomicInteger indexRequests = new AtomicInteger();
-  private static final AtomicInteger archiveRequests = new AtomicInteger();
 
   @BeforeAll
   static void start() throws Exception {
@@ -60,17 +54,17 @@ class HelmDeployerTest {
     kubeconfig = sandbox.writeKubeconfig(temp.resolve("kubeconfig"));
     Path charts = Files.createDirectories(temp.resolve("repo"));
     List<Path> archives = new ArrayList<>();
-    archives.add(Charts.packageDemo(temp, "demo", "0.1.0", charts, Map.of()));
-    archives.add(Charts.packageDemo(temp, "demo", "0.2.0", charts, Map.of()));
-    archives.add(Charts.packageDemo(temp, "demo", "0.3.0-rc.1", charts, Map.of()));
+    archives.add(ChartRepository.packageDemo(temp, "demo", "0.1.0", charts, Map.of()));
+    archives.add(ChartRepository.packageDemo(temp, "demo", "0.2.0", charts, Map.of()));
+    archives.add(ChartRepository.packageDemo(temp, "demo", "0.3.0-rc.1", charts, Map.of()));
     // a chart whose second object is of a kind the cluster does not serve: Helm's install fails
-    archives.add(Charts.packageDemo(temp, "broken", "1.0.0", charts, Map.of("templates/widget.yaml", """
+    archives.add(ChartRepository.packageDemo(temp, "broken", "1.0.0", charts, Map.of("templates/widget.yaml", """
         apiVersion: example.com/v1
         kind: Widget
         metadata:
           name: {{ .Release.Name }}-widget
         """)));
-    archives.add(Charts.packageDemo(temp, "slow", "1.0.0", charts, Map.of("templates/deployment.yaml", """
+    archives.add(ChartRepository.packageDemo(temp, "slow", "1.0.0", charts, Map.of("templates/deployment.yaml", """
         apiVersion: apps/v1
         kind: Deployment
         metadata:
@@ -87,32 +81,14 @@ class HelmDeployerTest {
               - name: web
                 image: registry.example/web:1
         """)));
-    Files.writeString(charts.resolve("index.yaml"), Charts.index(archives, "charts/"));
-    repo = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    repo.createContext("/", exchange -> {
-      String path = exchange.getRequestURI().getPath();
-      Path file = path.equals("/index.yaml") ? charts.resolve("index.yaml")
-          : path.startsWith("/charts/") ? charts.resolve(path.substring("/charts/".length())) : null;
-      (path.equals("/index.yaml") ? indexRequests : archiveRequests).incrementAndGet();
-      if (file == null || !Files.isRegularFile(file) || !file.normalize().startsWith(charts)) {
-        exchange.sendResponseHeaders(404, -1);
-      } else {
-        byte[] body = Files.readAllBytes(file);
-        exchange.sendResponseHeaders(200, body.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-          out.write(body);
-        }
-      }
-      exchange.close();
-    });
-    repo.start();
-    repoUrl = "http://127.0.0.1:" + repo.getAddress().getPort();
+    repo = ChartRepository.serve(charts, archives);
+    repoUrl = repo.url();
   }
 
   @AfterAll
   static void stop() {
     if (repo != null) {
-      repo.stop(0);
+      repo.close();
     }
     if (sandbox != null) {
       sandbox.close();
@@ -138,13 +114,13 @@ class HelmDeployerTest {
     assertEquals("demo-0.1.0", configMap.path("metadata").path("labels").path("chart").asText());
     assertTrue(exists("/api/v1/namespaces/team-a"), "createNamespace defaults to true");
 
-    int archivesFetched = archiveRequests.get();
+    int archivesFetched = repo.archiveRequests();
     HelmDeployer.Result again = deployer.apply(desc);
     assertEquals("Success", again.descriptionStatus().path("phase").asText());
     assertEquals(1, again.releaseStatuses().get(0).path("version").asInt(), "unchanged: no new revision");
     assertEquals("web says hello", again.releaseStatuses().get(0).path("notes").asText());
     assertEquals(1, history("web", "team-a").size());
-    assertEquals(archivesFetched, archiveRequests.get(), "the archive is cached in workDir");
+    assertEquals(archivesFetched, repo.archiveRequests(), "the archive is cached in workDir");
 
     HelmDeployer.Result changed = deployer.apply(description("app-helm", chart, Map.of("greeting", "bonjour")));
     assertEquals("Success", changed.descriptionStatus().path("phase").asText());
@@ -209,7 +185,7 @@ class HelmDeployerTest {
         .contains("chart \"demo\" version \"9.9.9\" not found"), noVersion.toString());
 
     HelmDeployer.Result noRepo = deployer.apply(description("missing-helm",
-        helmChart("gone", "http://127.0.0.1:" + repo.getAddress().getPort() + "/no-such-repo", "demo", "", "team-c"),
+        helmChart("gone", repoUrl + "/no-such-repo", "demo", "", "team-c"),
         null));
     assertEquals("Failure", noRepo.descriptionStatus().path("phase").asText());
     assertTrue(noRepo.descriptionStatus().path("reason").asText().contains("404"), noRepo.toString());
@@ -364,66 +340,5 @@ class HelmDeployerTest {
           + new String(response.body(), StandardCharsets.UTF_8));
     }
     return response.statusCode() == 200;
-  }
-
-  /** Charts for the tests: the demo chart under test resources helm/demo, renamed and versioned, packaged by Helm. */
-  static final class Charts {
-    private Charts() {
-    }
-
-    /** Packages helm/demo as {@code name}-{@code version} (plus {@code extraFiles}) into {@code destination}. */
-    static Path packageDemo(Path temp, String name, String version, Path destination, Map<String, String> extraFiles)
-        throws Exception {
-      Path source = Path.of(HelmDeployerTest.class.getResource("/helm/demo/Chart.yaml").toURI()).getParent();
-      Path dir = temp.resolve("src").resolve(name + "-" + version).resolve(name);
-      try (var files = Files.walk(source)) {
-        for (Path file : (Iterable<Path>) files::iterator) {
-          Path target = dir.resolve(source.relativize(file).toString());
-          if (Files.isDirectory(file)) {
-            Files.createDirectories(target);
-          } else {
-            Files.copy(file, target);
-          }
-        }
-      }
-      Files.writeString(dir.resolve("Chart.yaml"), Files.readString(dir.resolve("Chart.yaml"))
-          .replace("name: demo", "name: " + name).replace("version: 0.1.0", "version: " + version));
-      for (Map.Entry<String, String> extra : extraFiles.entrySet()) {
-        Files.writeString(dir.resolve(extra.getKey()), extra.getValue());
-      }
-      Files.createDirectories(destination);
-      new Helm(dir).packageIt().withDestination(destination).call();
-      Path archive = destination.resolve(name + "-" + version + ".tgz");
-      assertTrue(Files.isRegularFile(archive), archive.toString());
-      return archive;
-    }
-
-    /** A repository index.yaml listing {@code archives}, each downloadable at {@code urlPrefix} + its file name. */
-    static String index(List<Path> archives, String urlPrefix) throws IOException {
-      Map<String, List<String>> entries = new java.util.TreeMap<>();
-      for (Path archive : archives) {
-        String file = archive.getFileName().toString();
-        String base = file.substring(0, file.length() - ".tgz".length());
-        // name-version, the version starting at the first "-<digit>"
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(.*?)-(\\d.*)$").matcher(base);
-        assertTrue(m.matches(), file);
-        String digest = HelmChartRepository.sha256(Files.readAllBytes(archive));
-        entries.computeIfAbsent(m.group(1), k -> new ArrayList<>()).add("""
-              - apiVersion: v2
-                name: %s
-                version: %s
-                digest: %s
-                created: "2024-01-01T00:00:00Z"
-                urls:
-                - %s%s
-            """.formatted(m.group(1), m.group(2), digest, urlPrefix, file));
-      }
-      StringBuilder index = new StringBuilder("apiVersion: v1\nentries:\n");
-      entries.forEach((name, versions) -> {
-        index.append("  ").append(name).append(":\n");
-        versions.forEach(index::append);
-      });
-      return index.append("generated: \"2024-01-01T00:00:00Z\"\n").toString();
-    }
   }
 }

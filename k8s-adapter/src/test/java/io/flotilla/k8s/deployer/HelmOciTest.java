@@ -60,8 +60,8 @@ class HelmOciTest {
     sandbox = SandboxApiServer.start(0);
     kubeconfig = sandbox.writeKubeconfig(temp.resolve("kubeconfig"));
     Path charts = temp.resolve("charts");
-    publish("charts/demo", HelmDeployerTest.Charts.packageDemo(temp, "demo", "0.1.0", charts, Map.of()));
-    publish("charts/demo", HelmDeployerTest.Charts.packageDemo(temp, "demo", "0.2.0", charts, Map.of()));
+    publish("charts/demo", ChartRepository.packageDemo(temp, "demo", "0.1.0", charts, Map.of()));
+    publish("charts/demo", ChartRepository.packageDemo(temp, "demo", "0.2.0", charts, Map.of()));
     registry = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     registry.createContext("/", HelmOciTest::serve);
     registry.start();

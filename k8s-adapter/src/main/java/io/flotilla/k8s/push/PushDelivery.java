@@ -1,0 +1,182 @@
+package io.flotilla.k8s.push;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.flotilla.api.HubPlugin;
+import io.flotilla.k8s.agent.Backoff;
+import io.flotilla.k8s.agent.ChildClients;
+import io.flotilla.k8s.agent.Deployers;
+import io.flotilla.k8s.agent.DescriptionSync;
+import io.flotilla.k8s.agent.HubDescriptions;
+import io.flotilla.k8s.agent.HubException;
+import io.flotilla.k8s.agent.Pem;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Push and Dual delivery (Clusternet's sync modes): the hub deploys a cluster's Descriptions
+ * itself, through the cluster's tunnel, when its ManagedCluster says Push, or Dual with
+ * status.appPusher true (unknown: no push, and a Dual agent that allows pushing does not pull
+ * either, so the two never race, unlike clusternet#473).
+ *
+ * <p>It runs on the hub node that holds the cluster's tunnel, for as long as it holds one: the
+ * same {@link DescriptionSync} as a pulling agent (list, watch, deploy each new generation, report
+ * status with a resourceVersion precondition), with the admin token on the hub's own API and the
+ * child reached through the hub's proxy (`.../proxy/direct`, as the agent's service account).
+ * Level-triggered, so a cluster that comes back gets the latest Descriptions, not a replay. Whether
+ * the cluster may be pushed to is asked again at every resync.
+ */
+public final class PushDelivery implements HubPlugin {
+  private static final Logger log = LoggerFactory.getLogger(PushDelivery.class);
+
+  /** resync: how long one watch runs before listing again and re-reading the cluster's mode. */
+  public record Timing(Duration retryInitial, Duration waitForPusherCap, Duration resync) {
+    public static final Timing DEFAULT = new Timing(Duration.ofSeconds(1), Duration.ofSeconds(10),
+        Duration.ofSeconds(30));
+  }
+
+  private final Timing timing;
+  private final Map<String, Pusher> pushers = new HashMap<>();
+  private Endpoint hub;
+  private HubDescriptions descriptions;
+  private boolean closed;
+
+  /** For ServiceLoader. */
+  public PushDelivery() {
+    this(Timing.DEFAULT);
+  }
+
+  public PushDelivery(Timing timing) {
+    this.timing = timing;
+  }
+
+  @Override
+  public synchronized void start(Endpoint hub) {
+    this.hub = hub;
+    this.descriptions = new HubDescriptions(hub.url(), Pem.trusting(hub.caCertificatePem()));
+  }
+
+  @Override
+  public synchronized void tunnelOpened(String clusterId) {
+    if (closed || hub == null) {
+      return;
+    }
+    Pusher pusher = pushers.computeIfAbsent(clusterId, Pusher::new);
+    if (pusher.tunnels++ == 0) {
+      pusher.thread.start();
+    }
+  }
+
+  @Override
+  public synchronized void tunnelClosed(String clusterId) {
+    Pusher pusher = pushers.get(clusterId);
+    if (pusher != null && --pusher.tunnels == 0) {
+      pushers.remove(clusterId);
+      pusher.stop();
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    closed = true;
+    pushers.values().forEach(Pusher::stop);
+    pushers.clear();
+  }
+
+  /** The cluster's dedicated namespace if the hub may push to it now; empty otherwise. */
+  Optional<String> pushableNamespace(String clusterId) throws HubException {
+    JsonNode cluster = descriptions.managedCluster(clusterId, hub.adminToken());
+    if (cluster == null) {
+      return Optional.empty();
+    }
+    String mode = cluster.path("spec").path("syncMode").asText();
+    boolean pushable = mode.equals("Push") || (mode.equals("Dual") && cluster.path("status").path("appPusher").asBoolean(false));
+    return pushable ? Optional.of(cluster.path("metadata").path("namespace").asText()) : Optional.empty();
+  }
+
+  /** One cluster's delivery, on its own thread while this node holds the cluster's tunnel. */
+  private final class Pusher {
+    private final String clusterId;
+    private final Thread thread;
+    private int tunnels;
+    private volatile boolean stopped;
+
+    Pusher(String clusterId) {
+      this.clusterId = clusterId;
+      this.thread = new Thread(this::run, "flotilla-push-" + clusterId);
+      thread.setDaemon(true);
+    }
+
+    void stop() {
+      stopped = true;
+      thread.interrupt();
+    }
+
+    private void run() {
+      Backoff waiting = new Backoff(timing.retryInitial(), timing.waitForPusherCap());
+      try {
+        Map<String, DescriptionSync.Deployer> deployers = null;
+        while (!stopped) {
+          Optional<String> namespace = pushableNamespaceQuietly();
+          if (namespace.isEmpty()) {
+            TimeUnit.NANOSECONDS.sleep(waiting.next().toNanos());
+            continue;
+          }
+          waiting.reset();
+          if (deployers == null) {
+            Path dir = Files.createDirectories(hub.workDir().resolve("push").resolve(clusterId));
+            Path kubeconfig = writeKubeconfig(dir.resolve("kubeconfig"));
+            deployers = Deployers.forChild(ChildClients.fromKubeconfig(kubeconfig), kubeconfig, dir);
+          }
+          log.info("pushing the Descriptions of cluster {} (namespace {})", clusterId, namespace.get());
+          new DescriptionSync(descriptions, hub::adminToken, namespace.get(), deployers, timing.retryInitial(),
+              timing.resync(), false, () -> stopped || !namespace.equals(pushableNamespaceQuietly())).run();
+        }
+      } catch (InterruptedException e) {
+        // the tunnel closed
+      } catch (IOException | RuntimeException e) {
+        log.error("push delivery to cluster {} stopped", clusterId, e);
+      }
+      log.info("push delivery to cluster {} ends", clusterId);
+    }
+
+    private Optional<String> pushableNamespaceQuietly() {
+      try {
+        return pushableNamespace(clusterId);
+      } catch (HubException e) {
+        log.warn("cannot read the ManagedCluster of {}: {}", clusterId, e.getMessage());
+        return Optional.empty();
+      }
+    }
+
+    /**
+     * The child as the hub reaches it: its proxy's direct path, with the admin token (the agent
+     * then acts as its service account). helm-java reads kubeconfigs only, so the Generic
+     * deployer's client is built from the same file.
+     */
+    private Path writeKubeconfig(Path file) throws IOException {
+      String server = hub.url() + "/apis/proxies.clusternet.io/v1alpha1/sockets/" + clusterId + "/proxy/direct";
+      String ca = Base64.getEncoder().encodeToString(hub.caCertificatePem().getBytes(StandardCharsets.UTF_8));
+      Files.deleteIfExists(file);
+      // it holds the admin token
+      Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      return Files.writeString(file, String.join("\n",
+          "apiVersion: v1",
+          "kind: Config",
+          "clusters: [{name: child, cluster: {server: \"" + server + "\", certificate-authority-data: " + ca + "}}]",
+          "users: [{name: hub, user: {token: \"" + hub.adminToken() + "\"}}]",
+          "contexts: [{name: child, context: {cluster: child, user: hub}}]",
+          "current-context: child", ""));
+    }
+  }
+}
