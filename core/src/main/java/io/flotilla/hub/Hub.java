@@ -125,7 +125,7 @@ public final class Hub implements AutoCloseable {
       FleetSummary fleet = new FleetSummary(session, keyspace, hub.getDuration("fleet-summary-max-age"),
           Clock.systemUTC(), Materializer.matFromSystem(system));
       List<ResourceHandler> handlers = new ArrayList<>(List.of(
-          new ClusterRegistrationRequestHandler(clusters, metrics, events),
+          new ClusterRegistrationRequestHandler(clusters, directory, Materializer.matFromSystem(system), metrics, events),
           new ManagedClusterHandler(clusters, directory, new ClusterHistory(system), new ClusterChanges(system, clusters),
               Materializer.matFromSystem(system), metrics),
           new FleetSummaryHandler(fleet)));

@@ -1,18 +1,25 @@
 package io.flotilla.hub.http;
 
+import akka.stream.Materializer;
 import io.flotilla.api.ClusterRegistrationRequest;
 import io.flotilla.api.Json;
+import io.flotilla.api.ListMeta;
+import io.flotilla.api.ObjectList;
 import io.flotilla.api.ObjectMeta;
 import io.flotilla.api.PrinterColumn;
 import io.flotilla.api.ResourceType;
 import io.flotilla.api.StatusException;
 import io.flotilla.api.Validation;
 import io.flotilla.api.ManagedCluster;
+import io.flotilla.api.objects.Selector;
 import io.flotilla.hub.HubMetrics;
+import io.flotilla.hub.cluster.ClusterDirectory;
 import io.flotilla.hub.cluster.ClusterRegistry;
 import io.flotilla.hub.events.EventRecorder;
 import io.flotilla.hub.cluster.ManagedClusterEntity;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -25,7 +32,7 @@ import java.util.concurrent.CompletionStage;
 public final class ClusterRegistrationRequestHandler implements ResourceHandler {
   public static final ResourceType TYPE = new ResourceType("clusters.clusternet.io", "v1beta1",
       ClusterRegistrationRequest.KIND, "clusterregistrationrequests", "clusterregistrationrequest",
-      List.of("clsrr"), false, List.of("create", "get"), List.of(),
+      List.of("clsrr"), false, List.of("create", "get", "list"), List.of(),
       List.of(PrinterColumn.of("CLUSTER ID", ".spec.clusterId"), PrinterColumn.of("STATUS", ".status.result"),
           PrinterColumn.age()));
 
@@ -33,11 +40,16 @@ public final class ClusterRegistrationRequestHandler implements ResourceHandler 
   static final List<String> SYNC_MODES = List.of("Push", "Pull", "Dual");
 
   private final ClusterRegistry clusters;
+  private final ClusterDirectory directory;
+  private final Materializer materializer;
   private final HubMetrics metrics;
   private final EventRecorder events;
 
-  public ClusterRegistrationRequestHandler(ClusterRegistry clusters, HubMetrics metrics, EventRecorder events) {
+  public ClusterRegistrationRequestHandler(ClusterRegistry clusters, ClusterDirectory directory,
+      Materializer materializer, HubMetrics metrics, EventRecorder events) {
     this.clusters = clusters;
+    this.directory = directory;
+    this.materializer = materializer;
     this.metrics = metrics;
     this.events = events;
   }
@@ -103,6 +115,49 @@ public final class ClusterRegistrationRequestHandler implements ResourceHandler 
     return clusters.ask(clusterId, ManagedClusterEntity.GetRegistrationRequest::new)
         .thenApply(reply -> Response.ok(ClusterRegistry.expect(reply, ManagedClusterEntity.RequestFound.class,
             r -> StatusException.notFound(TYPE, name)).request()));
+  }
+
+  /**
+   * The approved requests (denied ones are answered, never stored), one per registered cluster,
+   * read from the cluster directory with its paging; admin only. Unlike a GET of one request, a
+   * list carries no credentials (token, CA): `kubectl get clsrr` must not print a fleet's tokens.
+   */
+  @Override
+  public CompletionStage<Response> list(Request request) {
+    if (!(request.principal() instanceof Principal.Admin)) {
+      throw StatusException.forbidden("registration requests are the admin's to list");
+    }
+    Selection selection = Selection.of(request);
+    String listedAt = String.valueOf(System.currentTimeMillis());
+    return directory.page(null, Selector.parseLabels(null), cluster -> selection.matches(
+                requestLabels(cluster), null, ClusterRegistrationRequest.nameFor(cluster.spec().clusterId())),
+            selection.limit(), request.param("continue"), materializer)
+        .thenApply(page -> Response.ok(new ObjectList<>(TYPE.groupVersion(), TYPE.listKind(),
+            new ListMeta(listedAt, page.continueToken()),
+            page.clusters().stream().map(ClusterRegistrationRequestHandler::approvedRequest).toList())));
+  }
+
+  private static Map<String, String> requestLabels(ManagedCluster cluster) {
+    Map<String, String> labels = new HashMap<>();
+    for (String key : List.of(ManagedCluster.LABEL_CLUSTER_ID, ManagedCluster.LABEL_CLUSTER_NAME,
+        ManagedCluster.LABEL_REGISTERED_BY)) {
+      String value = cluster.metadata().labels() == null ? null : cluster.metadata().labels().get(key);
+      if (value != null) {
+        labels.put(key, value);
+      }
+    }
+    return labels;
+  }
+
+  private static ClusterRegistrationRequest approvedRequest(ManagedCluster cluster) {
+    Map<String, String> labels = requestLabels(cluster);
+    ObjectMeta meta = new ObjectMeta(ClusterRegistrationRequest.nameFor(cluster.spec().clusterId()), null, null, null,
+        null, null, cluster.metadata().creationTimestamp(), null, labels, null);
+    var spec = new ClusterRegistrationRequest.Spec(cluster.spec().clusterId(), cluster.spec().clusterType(),
+        labels.get(ManagedCluster.LABEL_CLUSTER_NAME), null, null, cluster.spec().syncMode());
+    var status = new ClusterRegistrationRequest.RequestStatus(cluster.metadata().namespace(), null, null,
+        ClusterRegistrationRequest.APPROVED, null, cluster.metadata().name());
+    return new ClusterRegistrationRequest(TYPE.groupVersion(), TYPE.kind(), meta, spec, status);
   }
 
   private static void validate(ClusterRegistrationRequest crr) {

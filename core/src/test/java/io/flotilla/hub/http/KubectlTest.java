@@ -73,6 +73,29 @@ class KubectlTest {
 
   @ParameterizedTest
   @MethodSource("io.flotilla.hub.Kubectl#underTest")
+  void getRegistrationRequestsWithoutTheirCredentials(String which) throws Exception {
+    Kubectl kubectl = Kubectl.require(which);
+    Kubectl.Result table = kubectl.run(hub.home().kubeconfig(), "get", "clsrr");
+    assertEquals(0, table.exitCode(), table.err());
+    List<String> lines = table.out().lines().toList();
+    assertTrue(lines.get(0).matches("NAME\\s+CLUSTER ID\\s+STATUS\\s+AGE\\s*"), table.out());
+    String id = crr.at("/spec/clusterId").asText();
+    assertTrue(lines.stream().anyMatch(l -> l.matches("clusternet-" + id + "\\s+" + id + "\\s+Approved\\s+\\d+[smhd].*")),
+        table.out());
+
+    Kubectl.Result json = kubectl.run(hub.home().kubeconfig(), "get", "clsrr", "-o", "json");
+    assertEquals(0, json.exitCode(), json.err());
+    assertTrue(json.out().contains(crr.at("/status/dedicatedNamespace").asText()), json.out());
+    assertTrue(!json.out().contains(crr.at("/status/token").asText()) && !json.out().contains("caCertificate"),
+        "a list never carries credentials: " + json.out());
+    assertEquals(403, hub.client().get("/apis/clusters.clusternet.io/v1beta1/clusterregistrationrequests",
+        hub.home().viewerToken()).code());
+    assertEquals(403, hub.client().get("/apis/clusters.clusternet.io/v1beta1/clusterregistrationrequests",
+        hub.home().bootstrapToken()).code());
+  }
+
+  @ParameterizedTest
+  @MethodSource("io.flotilla.hub.Kubectl#underTest")
   void getOneAsJsonByShortName(String which) throws Exception {
     Kubectl.Result result = Kubectl.require(which).run(hub.home().kubeconfig(), "get", "mcls", "store-7",
         "-n", crr.at("/status/dedicatedNamespace").asText(), "-o", "json");
