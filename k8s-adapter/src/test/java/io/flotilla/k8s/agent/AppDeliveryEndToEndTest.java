@@ -86,8 +86,15 @@ class AppDeliveryEndToEndTest {
               && line.contains("Generic") && line.contains("Success")), listed.out());
         });
 
-        // Recovery: a Deployment deleted in the child behind the agent's back comes back at the next resync
+        // Recovery: a Deployment deleted in the child behind the agent's back comes back at the next resync,
+        // and one edited there is put back
         apps.deleteNamespacedDeployment("my-nginx", "foo").execute();
+        Poll.until(WITHIN, () -> assertEquals(2, apps.readNamespacedDeployment("my-nginx", "foo").execute()
+            .getSpec().getReplicas()));
+        var edited = apps.readNamespacedDeployment("my-nginx", "foo").execute();
+        edited.getSpec().setReplicas(7);
+        apps.replaceNamespacedDeployment("my-nginx", "foo", edited).execute();
+        assertEquals(7, apps.readNamespacedDeployment("my-nginx", "foo").execute().getSpec().getReplicas());
         Poll.until(WITHIN, () -> assertEquals(2, apps.readNamespacedDeployment("my-nginx", "foo").execute()
             .getSpec().getReplicas()));
 

@@ -31,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Push, Pull and Dual. The hub deploys to the Push and Dual clusters itself, through their tunnels
  * (their agents' own deployers are never called), the Pull agent deploys for itself; the app demo
  * (Namespace, Deployment, Service) with a per-cluster Localization and a real Helm chart from a
- * loopback repository reach all three, Descriptions report Success, a removed feed is pruned, a
+ * loopback repository reach all three, Descriptions report Success, static dividing 1:2 gives 2 and
+ * 4 replicas in the children, a removed feed is pruned, a
  * Push cluster whose agent was away during two updates converges to the last one, and deleting the
  * Subscriptions removes everything.
  */
@@ -119,6 +120,26 @@ class SyncModesEndToEndTest {
         assertEquals(0, children.get(2).agentDeploys().get(), "Dual with AppPusher: the hub deploys, not the agent");
         assertTrue(children.get(1).agentDeploys().get() > 0, "Pull: the agent deploys");
 
+        // static dividing 1:2 between the Push and the Pull cluster: 2 and 4 of 6 replicas in the children
+        assertEquals(201, hub.post("/api/v1/namespaces", admin, Map.of("apiVersion", "v1", "kind", "Namespace",
+            "metadata", Map.of("name", "bar"))).code());
+        assertEquals(201, hub.post("/apis/apps/v1/namespaces/bar/deployments", admin, Map.of("apiVersion", "apps/v1",
+            "kind", "Deployment", "metadata", Map.of("name", "divided", "namespace", "bar"),
+            "spec", Map.of("replicas", 6, "selector", Map.of("matchLabels", Map.of("app", "divided")),
+                "template", Map.of("metadata", Map.of("labels", Map.of("app", "divided")),
+                    "spec", Map.of("containers", List.of(Map.of("name", "web", "image", "nginx:1.25"))))))).code());
+        Child pull = children.get(1);
+        assertEquals(201, hub.post(APPS + "/namespaces/default/subscriptions", admin, Map.of("apiVersion",
+            "apps.clusternet.io/v1alpha1", "kind", "Subscription", "metadata", Map.of("name", "divided"),
+            "spec", Map.of("schedulingStrategy", "Dividing", "dividingScheduling", Map.of("type", "Static"),
+                "subscribers", List.of(byClusterId(children.get(0), 1), byClusterId(pull, 2)),
+                "feeds", List.of(Map.of("apiVersion", "v1", "kind", "Namespace", "name", "bar"),
+                    Map.of("apiVersion", "apps/v1", "kind", "Deployment", "name", "divided", "namespace", "bar"))))).code());
+        for (Map.Entry<Child, Integer> expected : Map.of(children.get(0), 2, pull, 4).entrySet()) {
+          Poll.until(WITHIN, () -> assertEquals(expected.getValue(), expected.getKey().apps()
+              .readNamespacedDeployment("divided", "bar").execute().getSpec().getReplicas(), expected.getKey().mode()));
+        }
+
         // Helm: a new chart version upgrades the release in every cluster
         assertEquals(200, hub.mergePatch(APPS + "/namespaces/foo/helmcharts/web", admin,
             Map.of("spec", Map.of("version", "0.2.0"))).code());
@@ -166,7 +187,7 @@ class SyncModesEndToEndTest {
         assertEquals(0, push.agentDeploys().get());
 
         // deleting the Subscriptions removes the app and the Helm release everywhere
-        for (String subscription : List.of("app-demo", "web")) {
+        for (String subscription : List.of("app-demo", "web", "divided")) {
           // 202: the Subscription's finalizer holds it until its Bases are gone
           assertEquals(202, hub.delete(APPS + "/namespaces/default/subscriptions/" + subscription, admin).code());
         }
@@ -203,6 +224,11 @@ class SyncModesEndToEndTest {
       return deployer.apply().apply(description);
     }, deployer.remove())));
     return new Child(mode, replicas, server, client, options, counted, agentDeploys, new Agent[1]);
+  }
+
+  private static Map<String, Object> byClusterId(Child child, int weight) {
+    return Map.of("clusterAffinity", Map.of("matchLabels", Map.of("clusters.clusternet.io/cluster-id",
+        child.agent()[0].clusterId().orElseThrow())), "weight", weight);
   }
 
   private static Map<String, Object> localization(int replicas) {
