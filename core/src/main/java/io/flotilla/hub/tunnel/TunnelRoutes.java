@@ -13,11 +13,17 @@ import akka.http.javadsl.model.HttpRequest;
 import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.model.ResponseEntity;
 import akka.http.javadsl.model.headers.RawHeader;
+import akka.http.javadsl.model.ws.BinaryMessage;
+import akka.http.javadsl.model.ws.Message;
+import akka.http.javadsl.model.ws.TextMessage;
+import akka.http.javadsl.model.ws.WebSocketUpgrade;
 import akka.http.javadsl.server.AllDirectives;
 import akka.http.javadsl.server.PathMatchers;
 import akka.http.javadsl.server.Route;
+import akka.japi.Pair;
 import akka.stream.Materializer;
 import akka.stream.SourceRef;
+import akka.stream.javadsl.Flow;
 import akka.stream.javadsl.Sink;
 import akka.stream.javadsl.Source;
 import akka.stream.javadsl.StreamRefs;
@@ -31,13 +37,18 @@ import io.flotilla.hub.http.Authenticator;
 import io.flotilla.hub.http.HttpResponses;
 import io.flotilla.hub.http.Principal;
 import io.flotilla.tunnel.HttpHead;
+import io.flotilla.tunnel.WebSocketMessages;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicReference;
+import org.reactivestreams.Subscriber;
 
 /**
  * proxies.clusternet.io/v1alpha1: the agents' WebSocket ({@code sockets/<clusterID>}, the
@@ -56,7 +67,10 @@ public final class TunnelRoutes extends AllDirectives {
   private static final Set<String> NOT_FORWARDED = Set.of("connection", "keep-alive", "proxy-authenticate",
       "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "host",
       "content-type", "content-length", "date", "authorization", "timeout-access", "remote-address",
-      "raw-request-uri", CHILD_TOKEN_HEADER.toLowerCase(Locale.ROOT));
+      "raw-request-uri", CHILD_TOKEN_HEADER.toLowerCase(Locale.ROOT),
+      // a WebSocket handshake is per hop too: the agent makes its own with the child
+      "sec-websocket-key", "sec-websocket-version", "sec-websocket-extensions", "sec-websocket-accept");
+  private static final long STRICT_TIMEOUT_MILLIS = 10_000;
 
   private final ActorSystem<?> system;
   private final ClusterRegistry clusters;
@@ -102,6 +116,9 @@ public final class TunnelRoutes extends AllDirectives {
   private CompletionStage<HttpResponse> proxy(String clusterId, String rest, HttpRequest request,
       Materializer materializer) {
     String target = target(rest, request.getUri().rawQueryString().orElse(null));
+    Optional<WebSocketUpgrade> upgrade = request.getAttribute(AttributeKeys.webSocketUpgrade);
+    // the client's WebSocket messages: a source for the tunnel stream before the WebSocket exists
+    AtomicReference<Subscriber<ByteString>> clientMessages = new AtomicReference<>();
     return authenticator.authenticate(authorization(request))
         .thenCompose(principal -> {
           if (!(principal instanceof Principal.Admin)) {
@@ -114,20 +131,66 @@ public final class TunnelRoutes extends AllDirectives {
         })
         .thenCompose(reply -> {
           var tunnel = ClusterRegistry.expect(reply, ManagedClusterEntity.TunnelFound.class, other -> notFound(clusterId));
-          HttpHead.Request head = new HttpHead.Request(request.method().value(), target, requestHeaders(request));
-          SourceRef<ByteString> body = request.entity().isKnownEmpty() ? null
-              : request.entity().withoutSizeLimit().getDataBytes().runWith(StreamRefs.sourceRef(), materializer);
+          List<HttpHead.Header> headers = requestHeaders(request);
+          SourceRef<ByteString> body;
+          if (upgrade.isPresent()) {
+            // the client's messages go into the stream once the child accepted the upgrade
+            headers.add(new HttpHead.Header(WebSocketMessages.UPGRADE_HEADER, WebSocketMessages.WEBSOCKET));
+            Pair<Subscriber<ByteString>, Source<ByteString, NotUsed>> messages =
+                Source.<ByteString>asSubscriber().preMaterialize(materializer);
+            clientMessages.set(messages.first());
+            body = messages.second().runWith(StreamRefs.sourceRef(), materializer);
+          } else {
+            body = request.entity().isKnownEmpty() ? null
+                : request.entity().withoutSizeLimit().getDataBytes().runWith(StreamRefs.sourceRef(), materializer);
+          }
+          HttpHead.Request head = new HttpHead.Request(request.method().value(), target, headers);
           return AskPattern.<TunnelConnection.Command, TunnelConnection.ProxyReply>ask(tunnel.connection(),
               replyTo -> new TunnelConnection.Proxy(head, body, replyTo), responseTimeout, system.scheduler());
         })
         .thenApply(reply -> {
           if (reply instanceof TunnelConnection.Proxied proxied) {
             metrics.proxied(proxied.head().status());
+            if (upgrade.isPresent() && proxied.head().status() == 101) {
+              return upgraded(upgrade.get(), proxied, Sink.fromSubscriber(clientMessages.get()), materializer);
+            }
+            if (upgrade.isPresent()) { // refused (e.g. 403 or 404 from the child): no messages will follow
+              Source.<ByteString>empty().runWith(Sink.fromSubscriber(clientMessages.get()), materializer);
+            }
             return response(proxied, request, materializer);
           }
           throw StatusException.unavailable("cluster " + clusterId + ": "
               + ((TunnelConnection.ProxyFailed) reply).message());
         });
+  }
+
+  /**
+   * The client's WebSocket joined to the tunnel stream whose 101 the child answered (with the
+   * subprotocol the child chose, e.g. kube's v5.channel.k8s.io): messages both ways as
+   * {@link WebSocketMessages} records; either side closing ends both.
+   */
+  private static HttpResponse upgraded(WebSocketUpgrade upgrade, TunnelConnection.Proxied proxied,
+      Sink<ByteString, NotUsed> toChild, Materializer materializer) {
+    Sink<Message, NotUsed> fromClient = Flow.<Message>create()
+        .mapAsync(1, message -> message.isText()
+            ? message.asTextMessage().toStrict(STRICT_TIMEOUT_MILLIS, materializer).thenApply(strict ->
+                new WebSocketMessages.Message(true, strict.getStrictText().getBytes(StandardCharsets.UTF_8)))
+            : message.asBinaryMessage().toStrict(STRICT_TIMEOUT_MILLIS, materializer).thenApply(strict ->
+                new WebSocketMessages.Message(false, strict.getStrictData().toArray())))
+        .map(message -> ByteString.fromByteBuffer(WebSocketMessages.encode(message)))
+        .to(toChild);
+    Source<Message, NotUsed> toClient = proxied.body().getSource()
+        .statefulMapConcat(() -> {
+          WebSocketMessages.Decoder decoder = new WebSocketMessages.Decoder();
+          return bytes -> decoder.feed(bytes.asByteBuffer());
+        })
+        .map(message -> message.text()
+            ? (Message) TextMessage.create(new String(message.payload(), StandardCharsets.UTF_8))
+            : BinaryMessage.create(ByteString.fromArray(message.payload())));
+    Flow<Message, Message, NotUsed> bridge = Flow.fromSinkAndSourceCoupled(fromClient, toClient);
+    Optional<String> subprotocol = proxied.head().header("Sec-WebSocket-Protocol");
+    return subprotocol.isPresent() ? upgrade.handleMessagesWith(bridge, subprotocol.get())
+        : upgrade.handleMessagesWith(bridge);
   }
 
   private static StatusException notFound(String clusterId) {

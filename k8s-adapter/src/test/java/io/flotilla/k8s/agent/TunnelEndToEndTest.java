@@ -4,6 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import akka.NotUsed;
+import akka.http.javadsl.Http;
+import akka.http.javadsl.ServerBinding;
+import akka.http.javadsl.model.ws.BinaryMessage;
+import akka.http.javadsl.model.ws.Message;
+import akka.http.javadsl.model.ws.TextMessage;
+import akka.http.javadsl.server.AllDirectives;
+import akka.stream.Materializer;
+import akka.stream.javadsl.Flow;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import io.flotilla.api.Json;
@@ -20,6 +29,10 @@ import io.kubernetes.client.openapi.models.V1ObjectMeta;
 import io.kubernetes.client.util.ClientBuilder;
 import io.kubernetes.client.util.credentials.AccessTokenAuthentication;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,6 +44,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -318,6 +335,91 @@ class TunnelEndToEndTest {
       assertTrue(seen.path("impersonate-extra-clusternet-token").isMissingNode(), seen.toString());
     } finally {
       echo.stop(0);
+    }
+  }
+
+  /**
+   * A WebSocket upgrade through the proxy (how kubectl 1.30+ runs exec, attach and port-forward):
+   * the subprotocol the target chose comes back, text and a 1 MiB binary message cross the tunnel
+   * both ways intact, a close ends it, and an upgrade the target refuses gets the target's answer.
+   */
+  @Test
+  void aWebSocketUpgradePassesThroughBothWays() throws Exception {
+    String protocol = "v5.channel.k8s.io";
+    Flow<Message, Message, NotUsed> echo = Flow.<Message>create()
+        .mapAsync(1, message -> message.isText()
+            ? message.asTextMessage().toStrict(5000, Materializer.matFromSystem(running.hub().system()))
+                .thenApply(text -> (Message) TextMessage.create(text.getStrictText().toUpperCase()))
+            : message.asBinaryMessage().toStrict(5000, Materializer.matFromSystem(running.hub().system()))
+                .thenApply(binary -> (Message) BinaryMessage.create(binary.getStrictData())));
+    ServerBinding target = Http.get(running.hub().system()).newServerAt("127.0.0.1", 0)
+        .bind(new AllDirectives() { }.path("echo", () -> new AllDirectives() { }
+            .handleWebSocketMessagesForProtocol(echo, protocol)))
+        .toCompletableFuture().get(10, TimeUnit.SECONDS);
+    try {
+      String base = "wss://127.0.0.1:" + running.hub().port() + socket(shared.clusterId()) + "/proxy/http/127.0.0.1:"
+          + target.localAddress().getPort();
+      java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().sslContext(hubHome.clientSslContext())
+          .build();
+      Received received = new Received();
+      WebSocket socket = http.newWebSocketBuilder().header("Authorization", "Bearer " + hubHome.adminToken())
+          .subprotocols(protocol).buildAsync(URI.create(base + "/echo"), received).get(30, TimeUnit.SECONDS);
+      assertEquals(protocol, socket.getSubprotocol());
+
+      socket.sendText("hello through the tunnel", true).get(10, TimeUnit.SECONDS);
+      assertEquals("HELLO THROUGH THE TUNNEL", received.messages.poll(30, TimeUnit.SECONDS));
+      byte[] mebibyte = new byte[1024 * 1024];
+      new Random(7).nextBytes(mebibyte);
+      socket.sendBinary(ByteBuffer.wrap(mebibyte), true).get(10, TimeUnit.SECONDS);
+      assertArrayEquals(mebibyte, (byte[]) received.messages.poll(30, TimeUnit.SECONDS));
+
+      socket.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(10, TimeUnit.SECONDS);
+      assertEquals("closed", received.messages.poll(30, TimeUnit.SECONDS));
+
+      ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, () -> http
+          .newWebSocketBuilder().header("Authorization", "Bearer " + hubHome.adminToken()).subprotocols(protocol)
+          .buildAsync(URI.create(base + "/nope"), new Received()).get(30, TimeUnit.SECONDS));
+      assertTrue(refused.getCause() instanceof WebSocketHandshakeException handshake
+          && handshake.getResponse().statusCode() == 404, String.valueOf(refused.getCause()));
+    } finally {
+      target.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** A WebSocket client's whole messages (String or byte[]) and its close ("closed"), in order. */
+  static final class Received implements WebSocket.Listener {
+    final BlockingQueue<Object> messages = new LinkedBlockingQueue<>();
+    private final StringBuilder text = new StringBuilder();
+    private final java.io.ByteArrayOutputStream binary = new java.io.ByteArrayOutputStream();
+
+    @Override
+    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+      text.append(data);
+      if (last) {
+        messages.add(text.toString());
+        text.setLength(0);
+      }
+      webSocket.request(1);
+      return null;
+    }
+
+    @Override
+    public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
+      byte[] bytes = new byte[data.remaining()];
+      data.get(bytes);
+      binary.writeBytes(bytes);
+      if (last) {
+        messages.add(binary.toByteArray());
+        binary.reset();
+      }
+      webSocket.request(1);
+      return null;
+    }
+
+    @Override
+    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+      messages.add("closed");
+      return null;
     }
   }
 
