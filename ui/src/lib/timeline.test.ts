@@ -20,6 +20,26 @@ describe('timeline model', () => {
     expect(timelineItem({ type: 'Whatever', time: 't' })).toMatchObject({ title: 'Whatever', tone: 'info' });
   });
 
+  it('describes a cluster\'s Description entries by name, generation and reason', () => {
+    const description = { namespace: 'clusternet-abcde', name: 'app-demo-generic' };
+    expect(timelineItem({ type: 'DescriptionAssigned', time: 't', description, generation: 1, phase: 'Pending' }))
+      .toMatchObject({ title: 'Description assigned', tone: 'info', detail: 'app-demo-generic · generation 1' });
+    expect(timelineItem({ type: 'DescriptionDeployed', time: 't', description, generation: 2 }))
+      .toMatchObject({ title: 'Description deployed', tone: 'good' });
+    expect(timelineItem({ type: 'DescriptionFailed', time: 't', description, generation: 2, reason: 'image pull failed' }))
+      .toMatchObject({ title: 'Description failed', tone: 'bad', detail: 'app-demo-generic · generation 2 · image pull failed' });
+    expect(timelineItem({ type: 'DescriptionRemoved', time: 't', description, generation: 2 }))
+      .toMatchObject({ title: 'Description removed', tone: 'warn' });
+  });
+
+  it('keeps entries of different journals with the same sequence number and time', () => {
+    const at = '2024-05-10T12:00:00Z';
+    expect(timeline([
+      { type: 'DescriptionAssigned', time: at, sequence: 1, description: { name: 'a-generic' } },
+      { type: 'DescriptionAssigned', time: at, sequence: 1, description: { name: 'a-helm' } },
+    ])).toHaveLength(2);
+  });
+
   it('merges pages in time order without duplicates', () => {
     const page1 = [
       { type: 'Registered', time: '2024-05-10T12:00:00.100Z', sequence: 1 },

@@ -45,6 +45,20 @@ function changesText(changes: unknown): string {
     .join('; ');
 }
 
+/** A cluster's Description entries (from the Descriptions' own journals): title and tone by type. */
+const DESCRIPTION_ENTRIES: Record<string, { title: string; tone: Tone }> = {
+  DescriptionAssigned: { title: 'Description assigned', tone: 'info' },
+  DescriptionUpdated: { title: 'Description updated', tone: 'info' },
+  DescriptionDeployed: { title: 'Description deployed', tone: 'good' },
+  DescriptionFailed: { title: 'Description failed', tone: 'bad' },
+  DescriptionRemoved: { title: 'Description removed', tone: 'warn' },
+};
+
+function descriptionName(e: HistoryEntry): string {
+  const d = e.description as { name?: string } | undefined;
+  return d?.name ?? '';
+}
+
 /** The tone of a status entry: a Ready that became False/Unknown is bad, True is good. */
 function statusTone(changes: unknown): Tone {
   const c = (changes ?? {}) as Record<string, Change>;
@@ -58,7 +72,13 @@ function statusTone(changes: unknown): Tone {
 }
 
 export function timelineItem(e: HistoryEntry): TimelineItem {
-  const base = { key: `${e.sequence ?? ''}:${e.type}:${e.time}`, type: e.type, time: e.time };
+  // sequence numbers are per journal: a Description's entry is told apart by its name
+  const base = { key: `${e.sequence ?? ''}:${e.type}:${e.time}:${descriptionName(e)}`, type: e.type, time: e.time };
+  const description = DESCRIPTION_ENTRIES[e.type];
+  if (description) {
+    return { ...base, ...description, detail: [descriptionName(e), e.generation ? `generation ${e.generation}` : '',
+      e.reason ? String(e.reason) : ''].filter(Boolean).join(' · ') };
+  }
   switch (e.type) {
     case 'Registered':
       return { ...base, title: 'Registered', tone: 'good',

@@ -13,6 +13,7 @@ const HISTORY_FILTERS: { label: string; types: string }[] = [
   { label: 'Status and health', types: 'FirstStatus,StatusChanged,HealthUnknown,HealthRecovered' },
   { label: 'Labels', types: 'LabelsChanged' },
   { label: 'Registration', types: 'Registered,Deregistered' },
+  { label: 'Descriptions', types: 'DescriptionAssigned,DescriptionUpdated,DescriptionDeployed,DescriptionFailed,DescriptionRemoved' },
 ];
 
 function yesNo(v: unknown): string {
@@ -97,7 +98,7 @@ export async function clusterView(main: HTMLElement, route: Route, signal: Abort
     if (!signal.aborted) clear(descriptions, h('h2', { id: 'descriptions-title' }, 'Descriptions'), errorBox(e, 'its Descriptions'));
   });
 
-  // the history: pages of the cluster's journal, oldest first; more on demand
+  // the history: pages of the cluster's journal and its Descriptions', oldest first; more on demand
   const filter = h('select', { id: 'history-filter', name: 'type' },
     HISTORY_FILTERS.map((f) => h('option', { value: f.types }, f.label)));
   const list = h('ol', { class: 'timeline', id: 'timeline', 'aria-live': 'polite' });

@@ -122,17 +122,19 @@ public final class Hub implements AutoCloseable {
               Clock.systemUTC()),
           askTimeout);
       HubMetrics metrics = HubMetrics.get(system);
+      ObjectIndex objectIndex = new ObjectIndex(session, keyspace);
       FleetSummary fleet = new FleetSummary(session, keyspace, hub.getDuration("fleet-summary-max-age"),
           Clock.systemUTC(), Materializer.matFromSystem(system));
       List<ResourceHandler> handlers = new ArrayList<>(List.of(
           new ClusterRegistrationRequestHandler(clusters, directory, Materializer.matFromSystem(system), metrics, events),
-          new ManagedClusterHandler(clusters, directory, new ClusterHistory(system), new ClusterChanges(system, clusters),
+          new ManagedClusterHandler(clusters, directory, new ClusterHistory(system, objectIndex),
+              new ClusterChanges(system, clusters),
               Materializer.matFromSystem(system), metrics),
           new FleetSummaryHandler(fleet)));
       handlers.addAll(ObjectApi.start(system, session, keyspace, config.getBoolean("flotilla.cassandra.schema-autocreate"),
           home.tokenCipher(), askTimeout, events));
       handlers.addAll(EventHandler.both(events));
-      Apps apps = Apps.start(system, ObjectStore.init(system, askTimeout), new ObjectIndex(session, keyspace), directory,
+      Apps apps = Apps.start(system, ObjectStore.init(system, askTimeout), objectIndex, directory,
           Kinds.all(home.tokenCipher()), hub.getDuration("apps.reconcile-timeout"));
       ClusterDirectoryProjection.init(system, directory, apps, events);
       ResourceRoutes resources = new ResourceRoutes(handlers, authenticator, metrics, hub.getBytes("max-request-bytes"),

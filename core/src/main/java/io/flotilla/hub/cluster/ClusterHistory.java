@@ -11,11 +11,14 @@ import io.flotilla.api.Json;
 import io.flotilla.api.ManagedCluster;
 import io.flotilla.api.ManagedCluster.ClusterStatus;
 import io.flotilla.hub.History;
+import io.flotilla.hub.objects.ObjectHistory;
+import io.flotilla.hub.objects.ObjectIndex;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -23,21 +26,33 @@ import java.util.concurrent.CompletionStage;
  * changes, status transitions (Kubernetes version, health endpoints, Ready), Unknown health and
  * recovery, deregistration, as typed entries in time order. Status reports that changed nothing
  * a user would call a change (only lastObservedTime, node or pod counts) are left out, and so
- * are the credentials the registration event carries. The same journal rebuilds the cluster as
- * it was at any time.
+ * are the credentials the registration event carries. Merged in, by time: its Descriptions being
+ * assigned, updated, deployed, failed and removed, from their own journals ({@link
+ * DescriptionEntries}). The cluster's journal alone rebuilds the cluster as it was at any time.
  */
 public final class ClusterHistory {
   private final CassandraReadJournal journal;
   private final ActorSystem<?> system;
+  private final DescriptionEntries descriptions;
 
-  public ClusterHistory(ActorSystem<?> system) {
+  /** objects: the object index, where the Descriptions of a cluster's namespace are found. */
+  public ClusterHistory(ActorSystem<?> system, ObjectIndex objects) {
     this.system = system;
     this.journal = PersistenceQuery.get(system).getReadJournalFor(CassandraReadJournal.class,
         CassandraReadJournal.Identifier());
+    this.descriptions = new DescriptionEntries(system, objects, new ObjectHistory(system));
   }
 
-  public CompletionStage<History.Page> read(String clusterId, History.Query query) {
-    return events(clusterId).thenApply(envelopes -> page(envelopes, query));
+  /** The history of the cluster and of the Descriptions in its dedicated namespace. */
+  public CompletionStage<History.Page> read(String clusterId, String namespace, History.Query query) {
+    CompletionStage<List<History.Entry>> ofDescriptions = DescriptionEntries.wanted(query)
+        ? descriptions.of(namespace) : CompletableFuture.completedFuture(List.of());
+    return events(clusterId).thenApply(ClusterHistory::entries)
+        .thenCombine(ofDescriptions, (own, theirs) -> {
+          List<History.Entry> all = new ArrayList<>(own);
+          all.addAll(theirs);
+          return History.page(all, query);
+        });
   }
 
   /** The cluster as it was at a time, rebuilt from its journal up to then; empty if it was not registered. */
@@ -61,34 +76,35 @@ public final class ClusterHistory {
   }
 
   /** The entries of a journal (whole: a status entry is a difference from the status before it). */
-  static History.Page page(List<EventEnvelope> envelopes, History.Query query) {
+  static List<History.Entry> entries(List<EventEnvelope> envelopes) {
     List<History.Entry> entries = new ArrayList<>();
     ClusterStatus previous = null;
     for (EventEnvelope envelope : envelopes) {
       Object event = envelope.event();
+      Instant at = timeOf(envelope);
       ObjectNode entry = null;
       if (event instanceof ManagedClusterEntity.Registered e) {
-        entry = entry("Registered", timeOf(envelope));
+        entry = entry("Registered", at);
         entry.put("namespace", e.namespace()).put("clusterName", e.clusterName()).put("clusterType", e.clusterType())
             .put("syncMode", e.syncMode()).set("labels", Json.MAPPER.valueToTree(e.labels()));
         previous = null;
       } else if (event instanceof ManagedClusterEntity.LabelsChanged e) {
-        entry = entry("LabelsChanged", timeOf(envelope));
+        entry = entry("LabelsChanged", at);
         entry.set("labels", Json.MAPPER.valueToTree(e.labels()));
       } else if (event instanceof ManagedClusterEntity.HealthUnknown e) {
-        entry = entry("HealthUnknown", timeOf(envelope));
+        entry = entry("HealthUnknown", at);
         entry.put("reason", e.health().reason());
       } else if (event instanceof ManagedClusterEntity.Deregistered) {
-        entry = entry("Deregistered", timeOf(envelope));
+        entry = entry("Deregistered", at);
       } else if (event instanceof ManagedClusterEntity.StatusReported e) {
-        entry = statusEntry(previous, e, timeOf(envelope));
+        entry = statusEntry(previous, e, at);
         previous = e.status();
       }
       if (entry != null) {
-        entries.add(new History.Entry(envelope.sequenceNr(), entry));
+        entries.add(new History.Entry(new History.Position(at, "", envelope.sequenceNr()), entry));
       }
     }
-    return History.page(entries, query);
+    return entries;
   }
 
   /** The first report, a recovery from Unknown, or a change in what operators follow; null otherwise. */

@@ -19,8 +19,8 @@ final class HistoryQueries {
           request.param("since") == null ? null : instant(request.param("since")),
           request.param("until") == null ? null : instant(request.param("until")),
           request.param("limit") == null ? 0 : Long.parseLong(request.param("limit")),
-          request.param("continue") == null ? 0 : Long.parseLong(request.param("continue")));
-    } catch (NumberFormatException e) {
+          request.param("continue") == null ? null : History.Position.parse(request.param("continue")));
+    } catch (IllegalArgumentException e) { // a malformed number or token, a type named twice
       throw StatusException.badRequest("invalid history query: " + e.getMessage());
     }
   }
@@ -36,8 +36,8 @@ final class HistoryQueries {
   /** The answer: the page's entries and, when there is more, the token to continue with. */
   static ObjectNode list(String apiVersion, String kind, History.Page page) {
     ObjectNode list = Json.MAPPER.createObjectNode().put("apiVersion", apiVersion).put("kind", kind);
-    if (page.continueAfter() > 0) {
-      list.putObject("metadata").put("continue", String.valueOf(page.continueAfter()));
+    if (page.continueAfter() != null) {
+      list.putObject("metadata").put("continue", page.continueAfter().token());
     }
     list.putArray("items").addAll(page.entries());
     return list;

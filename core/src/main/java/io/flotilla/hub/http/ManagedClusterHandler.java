@@ -148,7 +148,7 @@ public final class ManagedClusterHandler implements ResourceHandler {
     if ("history".equals(request.subresource())) {
       History.Query query = HistoryQueries.of(request);
       return resolve(request)
-          .thenCompose(cluster -> history.read(cluster.spec().clusterId(), query))
+          .thenCompose(cluster -> history.read(cluster.spec().clusterId(), cluster.metadata().namespace(), query))
           .thenApply(page -> Response.ok(HistoryQueries.list(TYPE.groupVersion(), "ClusterHistory", page)));
     }
     if (request.param("at") != null) {

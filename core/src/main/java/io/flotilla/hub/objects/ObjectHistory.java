@@ -20,9 +20,10 @@ import java.util.concurrent.CompletionStage;
 /**
  * An object's history (a Subscription's, a Description's, ...) from its entity's journal: Created,
  * then per write what changed — SpecChanged (generation), PhaseChanged (status.phase, with the
- * reason), StatusChanged, LabelsChanged, DeletionRequested, MetadataChanged — and Deleted. Only
- * metadata, generation and status phase/reason are shown, never the object's data (Secrets stay
- * secret). The same journal answers what the object was at a time (each event holds all of it).
+ * reason), StatusChanged, LabelsChanged, DeletionRequested, MetadataChanged — and Deleted, each
+ * with the object's generation after it. Only metadata, generation and status phase/reason are
+ * shown, never the object's data (Secrets stay secret). The same journal answers what the object
+ * was at a time (each event holds all of it).
  */
 public final class ObjectHistory {
   private final CassandraReadJournal journal;
@@ -35,7 +36,12 @@ public final class ObjectHistory {
   }
 
   public CompletionStage<History.Page> read(String key, History.Query query) {
-    return events(key).thenApply(envelopes -> History.page(entries(envelopes), query));
+    return entries(key).thenApply(entries -> History.page(entries, query));
+  }
+
+  /** All the entries of the object's journal (a cluster's history merges its Descriptions'). */
+  public CompletionStage<List<History.Entry>> entries(String key) {
+    return events(key).thenApply(ObjectHistory::entries);
   }
 
   /** The object as stored at a time (the last write up to then); empty if it did not exist then. */
@@ -69,14 +75,15 @@ public final class ObjectHistory {
       Instant at = Instant.ofEpochMilli(envelope.timestamp());
       ObjectNode entry;
       if (event instanceof ObjectEntity.Created || previous == null) {
-        entry = entry("Created", at).put("generation", object.at("/metadata/generation").asLong());
+        entry = entry("Created", at);
         phase(object).ifPresent(phase -> entry.put("phase", phase));
       } else if (event instanceof ObjectEntity.Deleted) {
         entry = entry("Deleted", at);
       } else {
         entry = change(previous, object, at);
       }
-      entries.add(new History.Entry(envelope.sequenceNr(), entry));
+      entry.put("generation", object.at("/metadata/generation").asLong());
+      entries.add(new History.Entry(new History.Position(at, "", envelope.sequenceNr()), entry));
       previous = event instanceof ObjectEntity.Deleted ? null : object;
     }
     return entries;

@@ -128,6 +128,13 @@ public final class ObjectIndex {
             filter, limit, position, new ArrayList<>())));
   }
 
+  /** The names of one kind's objects in one namespace, in name order, without reading the objects. */
+  public CompletionStage<List<String>> names(String group, String plural, String namespace) {
+    return session.selectAll("SELECT name FROM " + table + " WHERE api_group = ? AND plural = ? AND namespace = ?",
+            group.isEmpty() ? "core" : group, plural, namespace)
+        .thenApply(rows -> rows.stream().map(r -> r.getString("name")).toList());
+  }
+
   /** The namespaces a list reads, from where it starts. */
   private CompletionStage<List<String>> namespaces(String apiGroup, String plural, boolean namespaced,
       String namespace, Position start) {
