@@ -16,8 +16,13 @@ public record Status(
     Details details,
     int code) {
 
+  /** retryAfterSeconds: with 429, when to try again (also the response's Retry-After header). */
   @JsonInclude(JsonInclude.Include.NON_EMPTY)
-  public record Details(String name, String group, String kind, List<Cause> causes) {}
+  public record Details(String name, String group, String kind, List<Cause> causes, Integer retryAfterSeconds) {
+    public Details(String name, String group, String kind, List<Cause> causes) {
+      this(name, group, kind, causes, null);
+    }
+  }
 
   @JsonInclude(JsonInclude.Include.NON_EMPTY)
   public record Cause(String reason, String message, String field) {}

@@ -82,6 +82,11 @@ public final class StatusException extends RuntimeException {
     return new StatusException(Status.failure(415, "UnsupportedMediaType", message, null));
   }
 
+  public static StatusException tooManyRequests(String message, int retryAfterSeconds) {
+    return new StatusException(Status.failure(429, "TooManyRequests", message,
+        new Status.Details(null, null, null, null, retryAfterSeconds)));
+  }
+
   public static StatusException unavailable(String message) {
     return new StatusException(Status.failure(503, "ServiceUnavailable", message, null));
   }

@@ -126,7 +126,8 @@ public final class Hub implements AutoCloseable {
       FleetSummary fleet = new FleetSummary(session, keyspace, hub.getDuration("fleet-summary-max-age"),
           Clock.systemUTC(), Materializer.matFromSystem(system));
       List<ResourceHandler> handlers = new ArrayList<>(List.of(
-          new ClusterRegistrationRequestHandler(clusters, directory, Materializer.matFromSystem(system), metrics, events),
+          new ClusterRegistrationRequestHandler(clusters, directory, Materializer.matFromSystem(system), metrics, events,
+              hub.getDouble("limits.registrations-per-second")),
           new ManagedClusterHandler(clusters, directory, new ClusterHistory(system, objectIndex),
               new ClusterChanges(system, clusters),
               Materializer.matFromSystem(system), metrics),
@@ -148,7 +149,7 @@ public final class Hub implements AutoCloseable {
       ServerBinding binding = Http.get(system)
           .newServerAt(hub.getString("bind-address"), hub.getInt("port"))
           .enableHttps(ConnectionContext.httpsServer(home.serverSslContext()))
-          .bind(new HubRoutes(health, tunnels, resources, new UiRoutes()).route())
+          .bind(new HubRoutes(health, tunnels, resources, new UiRoutes(), hub.getConfig("limits")).route())
           .toCompletableFuture().get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
       log.info("hub API listening on https://{}", binding.localAddress());
       plugins.start(new HubPlugin.Endpoint(URI.create("https://127.0.0.1:" + binding.localAddress().getPort()),

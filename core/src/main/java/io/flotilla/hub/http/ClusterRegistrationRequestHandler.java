@@ -17,6 +17,7 @@ import io.flotilla.hub.cluster.ClusterDirectory;
 import io.flotilla.hub.cluster.ClusterRegistry;
 import io.flotilla.hub.events.EventRecorder;
 import io.flotilla.hub.cluster.ManagedClusterEntity;
+import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,9 +45,11 @@ public final class ClusterRegistrationRequestHandler implements ResourceHandler 
   private final Materializer materializer;
   private final HubMetrics metrics;
   private final EventRecorder events;
+  private final TokenBucket registrations;
 
   public ClusterRegistrationRequestHandler(ClusterRegistry clusters, ClusterDirectory directory,
-      Materializer materializer, HubMetrics metrics, EventRecorder events) {
+      Materializer materializer, HubMetrics metrics, EventRecorder events, double registrationsPerSecond) {
+    this.registrations = new TokenBucket(registrationsPerSecond, Clock.systemUTC());
     this.clusters = clusters;
     this.directory = directory;
     this.materializer = materializer;
@@ -63,6 +66,10 @@ public final class ClusterRegistrationRequestHandler implements ResourceHandler 
   public CompletionStage<Response> create(Request request) {
     if (!(request.principal() instanceof Principal.Admin || request.principal() instanceof Principal.Bootstrap)) {
       throw StatusException.forbidden("only the bootstrap token (or the admin's) registers clusters");
+    }
+    if (!registrations.tryTake()) {
+      metrics.registration("Throttled");
+      throw StatusException.tooManyRequests("too many registrations at once; retry shortly", 1);
     }
     ResourceRoutes.requireTypeMeta(request.body(), TYPE);
     ClusterRegistrationRequest crr = Json.convert(request.body(), ClusterRegistrationRequest.class);

@@ -2,6 +2,7 @@ package io.flotilla.hub.http;
 
 import akka.http.javadsl.model.ContentTypes;
 import akka.http.javadsl.model.HttpResponse;
+import akka.http.javadsl.model.headers.RawHeader;
 import akka.http.scaladsl.model.EntityStreamSizeException;
 import akka.pattern.AskTimeoutException;
 import io.flotilla.api.Json;
@@ -27,7 +28,10 @@ public final class HttpResponses {
   }
 
   public static HttpResponse status(Status status) {
-    return json(status.code(), status);
+    HttpResponse response = json(status.code(), status);
+    return status.details() != null && status.details().retryAfterSeconds() != null
+        ? response.addHeader(RawHeader.create("Retry-After", status.details().retryAfterSeconds().toString()))
+        : response;
   }
 
   /** Runs a request's work; whatever it throws, now or later, is answered as a Status. */
