@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * with kubectl on a real hub, a real agent with its deployers against a sandbox child; the Namespace, Deployment and Service
  * appear in the child, the Description reports Success on the hub (also as `kubectl get desc -A`
  * shows it), Recovery undoes a deletion in the child, a feed edit reaches the child, and deleting
- * the Subscription removes it all.
+ * the Subscription removes it all; an agent killed mid-apply converges after its restart.
  */
 class AppDeliveryEndToEndTest {
   @RegisterExtension
@@ -168,6 +168,71 @@ class AppDeliveryEndToEndTest {
         Poll.until(WITHIN, () -> assertEquals(404, hub.get(descPath, admin).code()));
         Poll.until(WITHIN, () -> assertEquals(404, notFoundCode(() -> apps.readNamespacedDeployment("my-nginx", "foo")
             .execute())));
+      }
+    }
+  }
+
+  /**
+   * An agent killed in the middle of an apply (the child holds part of the Description: its
+   * Namespace) and started again: the new agent finds the Description not deployed, applies it
+   * whole and reports Success.
+   */
+  @Test
+  void anAgentKilledMidApplyConvergesAfterItsRestart() throws Exception {
+    try (TestHubs.Running running = TestHubs.start(cassandra, home.resolve("mid-apply"));
+        SandboxApiServer child = SandboxApiServer.startSeeded(0, 1)) {
+      HubClient hub = running.client();
+      Path kubeconfig = child.writeKubeconfig(home.resolve("mid-apply.kubeconfig"));
+      ApiClient childClient = ChildClients.fromKubeconfig(kubeconfig);
+      Path caFile = Files.writeString(home.resolve("mid-apply-ca.crt"), running.home().caCertificatePem());
+      AgentOptions options = AgentOptions.parse("--cluster-reg-parent-url", "https://127.0.0.1:" + running.hub().port(),
+          "--cluster-reg-token", running.home().bootstrapToken(), "--parent-ca-file", caFile.toString(),
+          "--kubeconfig", kubeconfig.toString(), "--cluster-labels", "demo=true",
+          "--cluster-status-update-frequency", "1s");
+      Agent.Timing timing = new Agent.Timing(Duration.ofMillis(200), Duration.ofMillis(200), Duration.ofMillis(200),
+          Duration.ofSeconds(2));
+      java.util.concurrent.CountDownLatch applying = new java.util.concurrent.CountDownLatch(1);
+      java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
+      Map<String, DescriptionSync.Deployer> stuck = Map.of("Generic", new DescriptionSync.Deployer(description -> {
+        try { // part of the work done, then the agent dies before the rest
+          new CoreV1Api(childClient).createNamespace(new io.kubernetes.client.openapi.models.V1Namespace()
+              .metadata(new io.kubernetes.client.openapi.models.V1ObjectMeta().name("foo"))).execute();
+          applying.countDown();
+          never.await();
+        } catch (ApiException | InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        throw new IllegalStateException("killed mid-apply");
+      }, description -> { }));
+      String namespace;
+      Agent first = new Agent(options, childClient, timing, stuck);
+      try {
+        first.start();
+        Poll.until(WITHIN, () -> assertTrue(first.credential().isPresent(), "registered"));
+        namespace = first.credential().orElseThrow().namespace();
+        Kubectl.Result applied = Kubectl.require("PATH").run(running.home().kubeconfig(), "apply", "-f",
+            EXAMPLES.toString());
+        assertEquals(0, applied.exitCode(), applied.err());
+        assertTrue(applying.await(WITHIN.toSeconds(), java.util.concurrent.TimeUnit.SECONDS), "the apply started");
+      } finally {
+        first.close();
+      }
+      String descPath = APPS + "/namespaces/" + namespace + "/descriptions/app-demo-generic";
+      assertEquals("Pending", hub.get(descPath, running.home().adminToken()).json().at("/status/phase").asText());
+
+      try (Agent again = new Agent(options, childClient, timing,
+          Deployers.forChild(childClient, kubeconfig, Files.createTempDirectory(home, "mid-apply")))) {
+        again.start();
+        AppsV1Api apps = new AppsV1Api(childClient);
+        Poll.until(WITHIN, () -> assertEquals(2, apps.readNamespacedDeployment("my-nginx", "foo").execute()
+            .getSpec().getReplicas()));
+        Poll.until(WITHIN, () -> assertEquals(80, new CoreV1Api(childClient).readNamespacedService("my-nginx-svc", "foo")
+            .execute().getSpec().getPorts().get(0).getPort()));
+        Poll.until(WITHIN, () -> assertEquals("Success",
+            hub.get(descPath, running.home().adminToken()).json().at("/status/phase").asText()));
+        assertEquals(0, again.registrationPosts(), "the same cluster, with its stored credential");
+      } finally {
+        never.countDown();
       }
     }
   }
