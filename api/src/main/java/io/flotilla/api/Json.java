@@ -43,8 +43,9 @@ public final class Json {
       }
       return node;
     } catch (JsonProcessingException e) {
-      throw StatusException.badRequest("malformed JSON: " + e.getOriginalMessage()
-          + " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr());
+      // limits (nesting depth, string length) are reported without a location
+      throw StatusException.badRequest("malformed JSON: " + e.getOriginalMessage() + (e.getLocation() == null ? ""
+          : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr()));
     } catch (java.io.IOException e) {
       throw StatusException.badRequest("unreadable request body: " + e.getMessage());
     }

@@ -10,6 +10,7 @@ import io.flotilla.hub.HubClient;
 import io.flotilla.hub.HubExtension;
 import io.flotilla.persistence.testkit.EmbeddedCassandraExtension;
 import java.net.http.HttpRequest;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Consumer;
@@ -135,6 +136,76 @@ class BadInputTest {
     assertStatus(running.client().get("/apis/clusters.clusternet.io/v1beta1/managedclusters", UUID.randomUUID() + ".forged"),
         401, "Unauthorized");
     assertEquals(404, running.client().get(CRRS + "/clusternet-" + id, running.home().adminToken()).code());
+  }
+
+  /** Every kind the hub serves (from its own discovery) that can be created, as its collection path. */
+  List<String> creatableCollections() {
+    List<String> collections = new ArrayList<>();
+    List<String> groupVersions = new ArrayList<>(List.of("v1"));
+    running.client().get("/apis", running.home().adminToken()).json().path("groups")
+        .forEach(group -> group.path("versions").forEach(v -> groupVersions.add(v.path("groupVersion").asText())));
+    for (String groupVersion : groupVersions) {
+      String root = groupVersion.equals("v1") ? "/api/v1" : "/apis/" + groupVersion;
+      for (JsonNode resource : running.client().get(root, running.home().adminToken()).json().path("resources")) {
+        String name = resource.path("name").asText();
+        boolean creatable = false;
+        for (JsonNode verb : resource.path("verbs")) {
+          creatable |= verb.asText().equals("create");
+        }
+        if (creatable && !name.contains("/")) {
+          collections.add(root + (resource.path("namespaced").asBoolean() ? "/namespaces/badinput" : "") + "/" + name);
+        }
+      }
+    }
+    return collections;
+  }
+
+  /**
+   * The sweep over every creatable kind: malformed JSON, a JSON array, nesting 5,000 deep, wrong
+   * types, a non-ASCII name, YAML, a forged token: each a Status with a 4xx code (never 500), and
+   * nothing named badinput-… exists afterwards in any of them. (Oversize bodies take one code path
+   * for every kind: {@link #oversizeBodies}.)
+   */
+  @Test
+  void everyKindRefusesBadBodiesWithAStatusAndStoresNothing() {
+    List<String> collections = creatableCollections();
+    assertTrue(collections.size() >= 15, collections.toString());
+    String deep = "{\"metadata\":{\"name\":\"badinput-deep\"},\"spec\":" + "[".repeat(5000) + "]".repeat(5000) + "}";
+    List<String> bodies = List.of("{\"metadata\":", "[1,2]", deep, "{\"apiVersion\":7,\"kind\":[],\"metadata\":\"oops\"}",
+        "{\"metadata\":{\"name\":\"badinput-ünïcødé-✓\"}}", "{\"metadata\":{\"name\":\"badinput-types\",\"labels\":[1]}}");
+    for (String collection : collections) {
+      String token = collection.equals(CRRS) ? running.home().bootstrapToken() : running.home().adminToken();
+      for (String body : bodies) {
+        HubClient.Reply reply = running.client().post(collection, token, body);
+        assertTrue(reply.code() >= 400 && reply.code() < 500, collection + " " + body.substring(0, Math.min(60,
+            body.length())) + " -> " + reply.code() + " " + reply.body());
+        assertEquals("Status", reply.json().path("kind").asText(), collection + " " + reply.body());
+      }
+      HubClient.Reply yaml = running.client().send(running.client().request(collection, token)
+          .header("Content-Type", "application/yaml")
+          .POST(HttpRequest.BodyPublishers.ofString("metadata: {name: badinput-yaml\n")));
+      assertTrue(yaml.code() == 400 || yaml.code() == 415, collection + " yaml -> " + yaml.code() + " " + yaml.body());
+      assertStatus(running.client().post(collection, UUID.randomUUID() + ".forged", "{}"), 401, "Unauthorized");
+    }
+    for (String collection : collections) {
+      HubClient.Reply list = running.client().get(collection, running.home().adminToken());
+      if (list.code() == 200) {
+        assertTrue(!list.body().contains("badinput-"), collection + " stored: " + list.body());
+      }
+    }
+  }
+
+  @Test
+  void proxyPathsThatClimbOutAreRefused() {
+    String socket = "/apis/proxies.clusternet.io/v1alpha1/sockets/" + UUID.randomUUID();
+    for (String path : List.of("/proxy/direct/../../../../etc/passwd", "/proxy/direct/%2e%2e/%2e%2e/etc/passwd",
+        "/proxy/file/etc/passwd", "/proxy/http/", "/proxy/../../healthz")) {
+      HubClient.Reply reply = running.client().get(socket + path, running.home().adminToken());
+      // 403: a path that normalizes onto another route (the socket of a "cluster" named healthz) is refused there
+      assertTrue(reply.code() == 400 || reply.code() == 403 || reply.code() == 404,
+          path + " -> " + reply.code() + " " + reply.body());
+      assertEquals("Status", reply.json().path("kind").asText(), path + " " + reply.body());
+    }
   }
 
   @Test
