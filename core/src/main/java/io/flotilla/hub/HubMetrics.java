@@ -62,8 +62,23 @@ public final class HubMetrics implements Extension {
       .help("Registered clusters by readiness (Ready, NotReady, Unknown), as of the fleet summary")
       .labelNames("readiness").register(registry);
 
+  private final Histogram journalWrites = Histogram.builder().name("flotilla_journal_write_seconds")
+      .help("Time from an entity's persist to the journal's acknowledgement (the Cassandra write), by entity")
+      .labelNames("entity").classicUpperBounds(LATENCY_BUCKETS).register(registry);
+  private final Counter descriptionPhases = Counter.builder().name("flotilla_description_phase_changes_total")
+      .help("Description status phase changes, by the new phase (Pending, Success, Failure, ...)")
+      .labelNames("phase").register(registry);
+
   private HubMetrics() {
     JvmMetrics.builder().register(registry);
+  }
+
+  public void journalWrite(String entity, long nanos) {
+    journalWrites.labelValues(entity).observe(nanos / 1e9);
+  }
+
+  public void descriptionPhase(String phase) {
+    descriptionPhases.labelValues(phase).inc();
   }
 
   public void registration(String result) {

@@ -24,6 +24,7 @@ import io.flotilla.api.ManagedCluster.ClusterStatus;
 import io.flotilla.api.ObjectMeta;
 import io.flotilla.api.Taint;
 import io.flotilla.api.Times;
+import io.flotilla.hub.HubMetrics;
 import io.flotilla.hub.security.Secrets;
 import io.flotilla.hub.security.TokenCipher;
 import io.flotilla.hub.tunnel.TunnelConnection;
@@ -488,9 +489,11 @@ public final class ManagedClusterEntity
       return Effect().reply(cmd.replyTo(), clusterReply(state));
     }
     Registered reg = state.registration();
+    long started = System.nanoTime();
     return Effect()
         .persist(new StatusReported(clusterId, reg.namespace(), reg.clusterName(),
             cmd.status().withLastObservedTime(Times.format(now)), now, state.health() != null))
+        .thenRun(s -> HubMetrics.get(context.getSystem()).journalWrite("ManagedCluster", System.nanoTime() - started))
         .thenReply(cmd.replyTo(), this::clusterReply);
   }
 

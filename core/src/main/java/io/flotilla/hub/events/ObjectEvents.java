@@ -1,6 +1,7 @@
 package io.flotilla.hub.events;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.flotilla.hub.HubMetrics;
 
 /**
  * Events about stored objects whose status an agent reports, with Clusternet's reasons: a
@@ -9,9 +10,11 @@ import com.fasterxml.jackson.databind.JsonNode;
  */
 public final class ObjectEvents {
   private final EventRecorder recorder;
+  private final HubMetrics metrics;
 
-  public ObjectEvents(EventRecorder recorder) {
+  public ObjectEvents(EventRecorder recorder, HubMetrics metrics) {
     this.recorder = recorder;
+    this.metrics = metrics;
   }
 
   /** An object of this group and plural was written: before and after, as stored. */
@@ -26,6 +29,7 @@ public final class ObjectEvents {
     JsonNode metadata = after.path("metadata");
     String name = metadata.path("name").asText();
     if (plural.equals("descriptions")) {
+      metrics.descriptionPhase(phase);
       EventRecorder.Involved description = involved("Description", metadata);
       if (phase.equals("Success")) {
         recorder.record(description, EventRecorder.NORMAL, "SuccessfullyDeployed",

@@ -3,6 +3,7 @@ package io.flotilla.hub.http;
 import akka.actor.typed.ActorSystem;
 import akka.stream.alpakka.cassandra.javadsl.CassandraSession;
 import io.flotilla.hub.events.EventRecorder;
+import io.flotilla.hub.HubMetrics;
 import io.flotilla.hub.events.ObjectEvents;
 import io.flotilla.hub.objects.Kinds;
 import io.flotilla.hub.objects.ObjectHistory;
@@ -33,6 +34,6 @@ public final class ObjectApi {
     WatchCache watches = WatchCache.start(system, index,
         WatchCache.Settings.fromConfig(system.settings().config().getConfig("flotilla.hub.watch")));
     return ObjectHandler.all(Kinds.all(cipher), ObjectStore.init(system, askTimeout), index, watches,
-        new ObjectHistory(system), new ObjectEvents(events));
+        new ObjectHistory(system), new ObjectEvents(events, HubMetrics.get(system)));
   }
 }

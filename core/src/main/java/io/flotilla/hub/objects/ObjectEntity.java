@@ -2,6 +2,7 @@ package io.flotilla.hub.objects;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.Behaviors;
 import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
 import akka.persistence.typed.PersistenceId;
 import akka.persistence.typed.javadsl.CommandHandlerWithReply;
@@ -15,6 +16,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flotilla.api.CborSerializable;
 import io.flotilla.api.Json;
 import io.flotilla.api.Times;
+import io.flotilla.hub.HubMetrics;
 import java.time.Clock;
 import java.util.List;
 import java.util.Set;
@@ -97,15 +99,17 @@ public final class ObjectEntity
 
   private final String key;
   private final Clock clock;
+  private final HubMetrics metrics;
 
-  private ObjectEntity(String key, Clock clock) {
+  private ObjectEntity(String key, Clock clock, HubMetrics metrics) {
     super(PersistenceId.of(ENTITY_KEY.name(), key));
     this.key = key;
     this.clock = clock;
+    this.metrics = metrics;
   }
 
   public static Behavior<Command> create(String key, Clock clock) {
-    return new ObjectEntity(key, clock);
+    return Behaviors.setup(context -> new ObjectEntity(key, clock, HubMetrics.get(context.getSystem())));
   }
 
   /** The entity key of an object; cluster-scoped objects have namespace null, the core group is "core". */
@@ -207,7 +211,13 @@ public final class ObjectEntity
   /** Persists the event and answers with its object; a dry run answers the same and persists nothing. */
   private ReplyEffect<Event, State> write(Event event, boolean dryRun, ActorRef<Reply> replyTo) {
     Reply reply = new Found(event.object(), resourceVersion(event));
-    return dryRun ? Effect().reply(replyTo, reply) : Effect().persist(event).thenReply(replyTo, s -> reply);
+    if (dryRun) {
+      return Effect().reply(replyTo, reply);
+    }
+    long started = System.nanoTime();
+    return Effect().persist(event)
+        .thenRun(s -> metrics.journalWrite("object", System.nanoTime() - started))
+        .thenReply(replyTo, s -> reply);
   }
 
   private static long resourceVersion(Event event) {

@@ -144,6 +144,8 @@ class FleetSummaryTest {
       assertTrue(text.contains("flotilla_clusters{readiness=\"Unknown\"} 1.0"), text);
       assertTrue(text.lines().anyMatch(l -> l.startsWith("flotilla_api_requests_total{code=\"201\",method=\"POST\"}")),
           text);
+      assertTrue(text.lines().anyMatch(l -> l.matches(
+          "flotilla_journal_write_seconds_count\\{entity=\"ManagedCluster\"\\} [1-9][0-9]*")), text);
       assertTrue(text.contains("jvm_memory_used_bytes"), text);
       return null;
     });

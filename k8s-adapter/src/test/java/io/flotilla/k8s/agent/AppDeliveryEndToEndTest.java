@@ -86,6 +86,13 @@ class AppDeliveryEndToEndTest {
               && line.contains("Generic") && line.contains("Success")), listed.out());
         });
 
+        // the hub's metrics saw the Description turn Success, and the object journal's writes
+        String metrics = hub.get("/metrics", admin).body();
+        assertTrue(metrics.lines().anyMatch(l -> l.startsWith("flotilla_description_phase_changes_total{phase=\"Success\"} ")),
+            metrics);
+        assertTrue(metrics.lines().anyMatch(l -> l.matches(
+            "flotilla_journal_write_seconds_count\\{entity=\"object\"\\} [1-9][0-9]*")), metrics);
+
         // Recovery: a Deployment deleted in the child behind the agent's back comes back at the next resync,
         // and one edited there is put back
         apps.deleteNamespacedDeployment("my-nginx", "foo").execute();
