@@ -15,6 +15,7 @@ import akka.stream.Materializer;
 import akka.stream.alpakka.cassandra.javadsl.CassandraSession;
 import akka.stream.alpakka.cassandra.javadsl.CassandraSessionRegistry;
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import io.flotilla.api.HubPlugin;
 import io.flotilla.hub.apps.Apps;
 import io.flotilla.hub.cluster.ClusterChanges;
@@ -53,6 +54,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
@@ -84,6 +86,9 @@ public final class Hub implements AutoCloseable {
 
   /** Starts a node; `config` must be complete (see HubMain for how it is layered). */
   public static Hub start(Config config, HubHome home) throws Exception {
+    if (config.getBoolean("flotilla.hub.remoting-tls")) {
+      config = remotingTls(home.remotingTls()).withFallback(config);
+    }
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "flotilla", config);
     // the tunnels' keepalive timers: one thread for all of this node's agents
     ScheduledExecutorService tunnelTimers = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -188,6 +193,25 @@ public final class Hub implements AutoCloseable {
         .thenCompose(done -> events.createTable())
         .thenCompose(done -> CassandraProjection.createTablesIfNotExists(system))
         .toCompletableFuture().get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+  }
+
+  /**
+   * Artery over TLS 1.3 with mutual authentication: a node proves it holds a certificate of this
+   * home's CA; hostnames are not checked (pods come and go, the CA is the membership).
+   */
+  static Config remotingTls(HubHome.RemotingTls tls) {
+    return ConfigFactory.parseMap(Map.of(
+        "akka.remote.artery.transport", "tls-tcp",
+        "akka.remote.artery.ssl.config-ssl-engine.key-store", tls.keyStore().toString(),
+        "akka.remote.artery.ssl.config-ssl-engine.trust-store", tls.trustStore().toString(),
+        "akka.remote.artery.ssl.config-ssl-engine.key-store-password", tls.password(),
+        "akka.remote.artery.ssl.config-ssl-engine.key-password", tls.password(),
+        "akka.remote.artery.ssl.config-ssl-engine.trust-store-password", tls.password(),
+        "akka.remote.artery.ssl.config-ssl-engine.protocol", "TLSv1.3",
+        "akka.remote.artery.ssl.config-ssl-engine.enabled-algorithms",
+            List.of("TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256"),
+        "akka.remote.artery.ssl.config-ssl-engine.require-mutual-authentication", "on",
+        "akka.remote.artery.ssl.config-ssl-engine.hostname-verification", "off"));
   }
 
   /** Ready when this node is an Up cluster member and Cassandra answers a query. */

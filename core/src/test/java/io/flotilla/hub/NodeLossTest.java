@@ -31,7 +31,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A three-node hub loses a node without warning (its actor system stops with no graceful leave):
+ * Nodes talk over mutual TLS (a node of another CA never joins). A three-node hub loses a node
+ * without warning (its actor system stops with no graceful leave):
  * the split-brain resolver downs it, its shards move to the survivors, and every cluster it held
  * is there again, status included, and takes new reports. No cluster is lost.
  */
@@ -51,6 +52,8 @@ class NodeLossTest {
             "akka.cluster.split-brain-resolver.active-strategy", "keep-majority",
             "akka.cluster.split-brain-resolver.stable-after", "3s",
             "akka.cluster.jmx.multi-mbeans-in-same-jvm", "on",
+            // three nodes, Cassandra and recoveries on two cores: pauses of seconds are starvation, not loss
+            "akka.cluster.failure-detector.acceptable-heartbeat-pause", "10s",
             // a crash: no coordinated shutdown, so no graceful leave and no shard hand-off
             "akka.coordinated-shutdown.run-by-actor-system-terminate", "off"))
         .withFallback(TestHubs.config(cassandra));
@@ -74,6 +77,20 @@ class NodeLossTest {
         assertEquals(3, members(node1).filter(m -> m.status() == MemberStatus.up()).count());
         return null;
       });
+      assertEquals("tls-tcp", node1.system().settings().config().getString("akka.remote.artery.transport"));
+      // a node whose home has another CA cannot join: the nodes authenticate each other by the home's CA
+      Hub intruder = Hub.start(config(List.of(seed)), HubHome.open(home.resolve("other"), 6443, List.of()));
+      try {
+        long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < until) {
+          assertEquals(3, members(node1).count(), "only nodes of this home's CA are members");
+          assertEquals(MemberStatus.removed(), Cluster.get(intruder.system()).selfMember().status() == MemberStatus.up()
+              ? MemberStatus.up() : MemberStatus.removed(), "the intruder never comes up");
+          probe.expectNoMessage(Duration.ofMillis(500));
+        }
+      } finally {
+        intruder.close();
+      }
       HubClient viaNode1 = new HubClient(hubHome.clientSslContext(), node1.port());
       List<JsonNode> registered = new ArrayList<>();
       for (int i = 0; i < 30; i++) {

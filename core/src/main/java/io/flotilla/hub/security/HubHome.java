@@ -92,6 +92,9 @@ public final class HubHome {
   private static final String KUBECONFIG = "admin.kubeconfig";
   private static final String VIEWER_KUBECONFIG = "viewer.kubeconfig";
   private static final String LOCK = ".lock";
+  private static final String REMOTING_KEY_STORE = "remoting-keystore.p12";
+  private static final String REMOTING_TRUST_STORE = "remoting-truststore.p12";
+  private static final String REMOTING_PASSWORD = "remoting-keystore-password";
 
   private static final Set<PosixFilePermission> DIR_PERMISSIONS = PosixFilePermissions.fromString("rwx------");
   private static final Set<PosixFilePermission> SECRET_PERMISSIONS = PosixFilePermissions.fromString("rw-------");
@@ -121,9 +124,17 @@ public final class HubHome {
   private final Path kubeconfig;
   private final SSLContext serverSslContext;
   private final SSLContext clientSslContext;
+  private final RemotingTls remotingTls;
+
+  /**
+   * The stores Akka's remoting (Artery tls-tcp) uses between hub nodes: this home's serving key and
+   * certificate, trusting only the hub CA, so only nodes sharing the home's CA join.
+   */
+  public record RemotingTls(Path keyStore, Path trustStore, String password) {}
 
   private HubHome(Path dir, String adminToken, String bootstrapToken, String viewerToken, byte[] caCertificatePem,
-          TokenCipher tokenCipher, SSLContext serverSslContext, SSLContext clientSslContext) {
+          TokenCipher tokenCipher, SSLContext serverSslContext, SSLContext clientSslContext, RemotingTls remotingTls) {
+    this.remotingTls = remotingTls;
     this.dir = dir;
     this.adminToken = adminToken;
     this.bootstrapToken = bootstrapToken;
@@ -165,6 +176,10 @@ public final class HubHome {
 
   public Path dir() {
     return dir;
+  }
+
+  public RemotingTls remotingTls() {
+    return remotingTls;
   }
 
   public String adminToken() {
@@ -221,7 +236,7 @@ public final class HubHome {
     writeKubeconfigIfChanged(dir.resolve(KUBECONFIG), port, caPem, "flotilla-admin", adminToken);
     writeKubeconfigIfChanged(dir.resolve(VIEWER_KUBECONFIG), port, caPem, "flotilla-viewer", viewerToken);
     return new HubHome(dir, adminToken, bootstrapToken, viewerToken, caPem, cipher,
-        serverContext(serving, ca.cert()), clientContext(ca.cert()));
+        serverContext(serving, ca.cert()), clientContext(ca.cert()), writeRemotingStores(dir, serving, ca.cert()));
   }
 
   // ---- certificates ----
@@ -293,7 +308,9 @@ public final class HubHome {
         new X500Name("CN=flotilla-hub"), keys.getPublic())
         .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
         .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
-        .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth))
+        // clientAuth too: hub nodes present it to each other (remoting with mutual TLS)
+        .addExtension(Extension.extendedKeyUsage, false,
+            new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}))
         .addExtension(Extension.subjectAlternativeName, false,
             new GeneralNames(sans.stream().map(San::toGeneralName).toArray(GeneralName[]::new)))
         .addExtension(Extension.subjectKeyIdentifier, false,
@@ -322,6 +339,9 @@ public final class HubHome {
     }
     if (!keyMatches(serving)) {
       return "its private key does not match";
+    }
+    if (cert.getExtendedKeyUsage() == null || !cert.getExtendedKeyUsage().contains(KeyPurposeId.id_kp_clientAuth.getId())) {
+      return "hub nodes cannot authenticate to each other with it (no clientAuth usage)";
     }
     List<San> missing = new ArrayList<>(extraSans);
     missing.removeAll(San.of(cert));
@@ -423,6 +443,28 @@ public final class HubHome {
     SSLContext context = SSLContext.getInstance("TLS");
     context.init(null, trustManagers.getTrustManagers(), null);
     return context;
+  }
+
+  /** PKCS12 stores for remoting, rewritten at every load (atomically) under a password kept in the home. */
+  private static RemotingTls writeRemotingStores(Path dir, KeyAndCert serving, X509Certificate ca)
+      throws IOException, GeneralSecurityException {
+    String password = loadOrCreateToken(dir.resolve(REMOTING_PASSWORD), "remoting keystore password",
+        () -> Secrets.randomToken(24));
+    KeyStore keys = emptyKeyStore();
+    keys.setKeyEntry("flotilla-hub", serving.key(), password.toCharArray(), new Certificate[] {serving.cert(), ca});
+    KeyStore trust = emptyKeyStore();
+    trust.setCertificateEntry("flotilla-ca", ca);
+    Path keyStore = dir.resolve(REMOTING_KEY_STORE);
+    Path trustStore = dir.resolve(REMOTING_TRUST_STORE);
+    writeAtomically(keyStore, stored(keys, password), SECRET_PERMISSIONS);
+    writeAtomically(trustStore, stored(trust, password), PUBLIC_PERMISSIONS);
+    return new RemotingTls(keyStore, trustStore, password);
+  }
+
+  private static byte[] stored(KeyStore store, String password) throws IOException, GeneralSecurityException {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    store.store(out, password.toCharArray());
+    return out.toByteArray();
   }
 
   private static KeyStore emptyKeyStore() throws IOException, GeneralSecurityException {

@@ -48,9 +48,11 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.openssl.PEMParser;
@@ -134,7 +136,8 @@ class HubHomeTest {
     serving.verify(ca.getPublicKey());
     assertEquals("CN=flotilla-hub", serving.getSubjectX500Principal().getName());
     assertEquals(-1, serving.getBasicConstraints(), "not a CA");
-    assertEquals(List.of("1.3.6.1.5.5.7.3.1"), serving.getExtendedKeyUsage(), "serverAuth");
+    assertEquals(List.of("1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2"), serving.getExtendedKeyUsage(),
+        "serverAuth, and clientAuth for hub nodes' mutual TLS");
     assertWithinDays(serving.getNotAfter(), 365);
     Set<String> sans = subjectAltNames(serving);
     assertTrue(sans.containsAll(Set.of("DNS:localhost", "IP:127.0.0.1", "IP:0:0:0:0:0:0:0:1",
@@ -310,6 +313,8 @@ class HubHomeTest {
             .addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
                 new GeneralName(GeneralName.dNSName, "localhost"),
                 new GeneralName(GeneralName.iPAddress, "127.0.0.1")}))
+            .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
+                new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}))
             .build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKey)));
     writePem(dir.resolve("serving.key"), new JcaPKCS8Generator(keys.getPrivate(), null));
     writePem(dir.resolve("serving.crt"), serving);
