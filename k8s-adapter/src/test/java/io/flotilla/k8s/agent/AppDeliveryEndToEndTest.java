@@ -49,13 +49,8 @@ class AppDeliveryEndToEndTest {
       String admin = running.home().adminToken();
       Path kubeconfig = child.writeKubeconfig(home.resolve("child.kubeconfig"));
       ApiClient childClient = ChildClients.fromKubeconfig(kubeconfig);
-      Path caFile = Files.writeString(home.resolve("hub-ca.crt"), running.home().caCertificatePem());
-      AgentOptions options = AgentOptions.parse("--cluster-reg-parent-url", "https://127.0.0.1:" + running.hub().port(),
-          "--cluster-reg-token", running.home().bootstrapToken(), "--parent-ca-file", caFile.toString(),
-          "--kubeconfig", kubeconfig.toString(), "--cluster-labels", "demo=true",
-          "--cluster-status-update-frequency", "1s", "--feature-gates", "Recovery=true");
-      try (Agent agent = new Agent(options, childClient, new Agent.Timing(Duration.ofMillis(200), Duration.ofMillis(200),
-          Duration.ofMillis(200), Duration.ofSeconds(2)),
+      AgentOptions options = agentOptions(running, kubeconfig, "--feature-gates", "Recovery=true");
+      try (Agent agent = new Agent(options, childClient, FAST,
           withReportingHelm(Deployers.forChild(childClient, kubeconfig, Files.createTempDirectory(home, "agent"))))) {
         agent.start();
         Poll.until(WITHIN, () -> assertTrue(agent.credential().isPresent(), "registered"));
@@ -191,13 +186,8 @@ class AppDeliveryEndToEndTest {
       HubClient hub = running.client();
       Path kubeconfig = child.writeKubeconfig(home.resolve("mid-apply.kubeconfig"));
       ApiClient childClient = ChildClients.fromKubeconfig(kubeconfig);
-      Path caFile = Files.writeString(home.resolve("mid-apply-ca.crt"), running.home().caCertificatePem());
-      AgentOptions options = AgentOptions.parse("--cluster-reg-parent-url", "https://127.0.0.1:" + running.hub().port(),
-          "--cluster-reg-token", running.home().bootstrapToken(), "--parent-ca-file", caFile.toString(),
-          "--kubeconfig", kubeconfig.toString(), "--cluster-labels", "demo=true",
-          "--cluster-status-update-frequency", "1s");
-      Agent.Timing timing = new Agent.Timing(Duration.ofMillis(200), Duration.ofMillis(200), Duration.ofMillis(200),
-          Duration.ofSeconds(2));
+      AgentOptions options = agentOptions(running, kubeconfig);
+      Agent.Timing timing = FAST;
       java.util.concurrent.CountDownLatch applying = new java.util.concurrent.CountDownLatch(1);
       java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
       Map<String, DescriptionSync.Deployer> stuck = Map.of("Generic", new DescriptionSync.Deployer(description -> {
@@ -242,6 +232,22 @@ class AppDeliveryEndToEndTest {
         never.countDown();
       }
     }
+  }
+
+  /** Quick retries and a 2 s Description resync. */
+  static final Agent.Timing FAST = new Agent.Timing(Duration.ofMillis(200), Duration.ofMillis(200),
+      Duration.ofMillis(200), Duration.ofSeconds(2));
+
+  /** An agent of the child at kubeconfig for this hub, labelled demo=true, reporting every second; more flags after. */
+  static AgentOptions agentOptions(TestHubs.Running running, Path kubeconfig, String... more) throws Exception {
+    Path caFile = Files.writeString(kubeconfig.resolveSibling(kubeconfig.getFileName() + ".hub-ca.crt"),
+        running.home().caCertificatePem());
+    List<String> args = new java.util.ArrayList<>(List.of("--cluster-reg-parent-url",
+        "https://127.0.0.1:" + running.hub().port(), "--cluster-reg-token", running.home().bootstrapToken(),
+        "--parent-ca-file", caFile.toString(), "--kubeconfig", kubeconfig.toString(), "--cluster-labels", "demo=true",
+        "--cluster-status-update-frequency", "1s"));
+    args.addAll(List.of(more));
+    return AgentOptions.parse(args.toArray(String[]::new));
   }
 
   /** The agent's deployers with a stand-in for Helm that reports one deployed release per chart. */

@@ -42,8 +42,6 @@ class SyncModesEndToEndTest {
 
   static final Duration WITHIN = Duration.ofSeconds(90);
   static final String APPS = "/apis/apps.clusternet.io/v1alpha1";
-  static final Agent.Timing FAST = new Agent.Timing(Duration.ofMillis(200), Duration.ofMillis(200),
-      Duration.ofMillis(200), Duration.ofSeconds(2));
 
   @TempDir
   static Path home;
@@ -60,7 +58,7 @@ class SyncModesEndToEndTest {
     }
 
     void startAgent() {
-      agent[0] = new Agent(options, client, FAST, deployers);
+      agent[0] = new Agent(options, client, AppDeliveryEndToEndTest.FAST, deployers);
       agent[0].start();
     }
   }
@@ -75,10 +73,9 @@ class SyncModesEndToEndTest {
         ChartRepository repo = ChartRepository.serve(charts, archives)) {
       HubClient hub = running.client();
       String admin = running.home().adminToken();
-      Path caFile = Files.writeString(home.resolve("hub-ca.crt"), running.home().caCertificatePem());
       try {
         for (String mode : List.of("Push", "Pull", "Dual")) {
-          children.add(child(running, caFile, mode, 3 + children.size()));
+          children.add(child(running, mode, 3 + children.size()));
         }
         children.forEach(Child::startAgent);
         for (Child child : children) {
@@ -207,14 +204,11 @@ class SyncModesEndToEndTest {
     }
   }
 
-  private static Child child(TestHubs.Running running, Path caFile, String mode, int replicas) throws Exception {
+  private static Child child(TestHubs.Running running, String mode, int replicas) throws Exception {
     SandboxApiServer server = SandboxApiServer.startSeeded(0, 1);
     Path kubeconfig = server.writeKubeconfig(home.resolve(mode + ".kubeconfig"));
     ApiClient client = ChildClients.fromKubeconfig(kubeconfig);
-    AgentOptions options = AgentOptions.parse("--cluster-reg-parent-url", "https://127.0.0.1:" + running.hub().port(),
-        "--cluster-reg-token", running.home().bootstrapToken(), "--parent-ca-file", caFile.toString(),
-        "--kubeconfig", kubeconfig.toString(), "--cluster-labels", "demo=true", "--cluster-sync-mode", mode,
-        "--cluster-status-update-frequency", "1s");
+    AgentOptions options = AppDeliveryEndToEndTest.agentOptions(running, kubeconfig, "--cluster-sync-mode", mode);
     Map<String, DescriptionSync.Deployer> real = Deployers.forChild(client, kubeconfig,
         Files.createTempDirectory(home, mode));
     AtomicInteger agentDeploys = new AtomicInteger();
