@@ -52,11 +52,24 @@ class NodeLossTest {
             "akka.cluster.split-brain-resolver.active-strategy", "keep-majority",
             "akka.cluster.split-brain-resolver.stable-after", "3s",
             "akka.cluster.jmx.multi-mbeans-in-same-jvm", "on",
+            "flotilla.hub.remoting-tls", "on", // as deploy/ runs it
             // three nodes, Cassandra and recoveries on two cores: pauses of seconds are starvation, not loss
             "akka.cluster.failure-detector.acceptable-heartbeat-pause", "10s",
             // a crash: no coordinated shutdown, so no graceful leave and no shard hand-off
             "akka.coordinated-shutdown.run-by-actor-system-terminate", "off"))
         .withFallback(TestHubs.config(cassandra));
+  }
+
+  /**
+   * Stops a node; a TLS remoting stream that failed can hold up the actor system's termination
+   * past Hub.close's wait (akka/akka-core#29162), which is not what this test is about.
+   */
+  static void stop(Hub node) throws Exception {
+    try {
+      node.close();
+    } catch (java.util.concurrent.TimeoutException e) {
+      org.slf4j.LoggerFactory.getLogger(NodeLossTest.class).warn("a node stopped only after its termination timeout");
+    }
   }
 
   static Stream<Member> members(Hub node) {
@@ -89,7 +102,7 @@ class NodeLossTest {
           probe.expectNoMessage(Duration.ofMillis(500));
         }
       } finally {
-        intruder.close();
+        stop(intruder);
       }
       HubClient viaNode1 = new HubClient(hubHome.clientSslContext(), node1.port());
       List<JsonNode> registered = new ArrayList<>();
@@ -111,7 +124,7 @@ class NodeLossTest {
           .forEach(shard -> onNode3.addAll(shard.getEntityIds()));
       assertFalse(onNode3.isEmpty(), "node 3 holds some of the 30 clusters");
 
-      node3.close();
+      stop(node3);
       node3Lost = true;
       probe.awaitAssert(WITHIN, Duration.ofMillis(500), () -> {
         assertEquals(2, members(node1).count(), "node 3 downed and removed");
@@ -135,10 +148,10 @@ class NodeLossTest {
       }
     } finally {
       if (!node3Lost) {
-        node3.close();
+        stop(node3);
       }
-      node2.close();
-      node1.close();
+      stop(node2);
+      stop(node1);
     }
   }
 }
