@@ -177,7 +177,8 @@ public final class RegistrationBenchmark {
     return crr;
   }
 
-  private static Map<String, String> parse(String[] args) {
+  /** --name value pairs. */
+  static Map<String, String> parse(String[] args) {
     Map<String, String> options = new java.util.HashMap<>();
     for (int i = 0; i + 1 < args.length; i += 2) {
       if (!args[i].startsWith("--")) {
