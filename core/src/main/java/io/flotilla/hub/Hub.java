@@ -39,6 +39,7 @@ import io.flotilla.hub.http.ManagedClusterHandler;
 import io.flotilla.hub.http.ObjectApi;
 import io.flotilla.hub.http.ResourceHandler;
 import io.flotilla.hub.http.ResourceRoutes;
+import io.flotilla.hub.http.StoreAvailability;
 import io.flotilla.hub.http.UiRoutes;
 import io.flotilla.hub.objects.Kinds;
 import io.flotilla.hub.objects.ObjectIndex;
@@ -143,8 +144,9 @@ public final class Hub implements AutoCloseable {
       Apps apps = Apps.start(system, ObjectStore.init(system, askTimeout), objectIndex, directory,
           Kinds.all(home.tokenCipher()), hub.getDuration("apps.reconcile-timeout"));
       ClusterDirectoryProjection.init(system, directory, apps, events);
+      // API failures that come from Cassandra being gone are answered 503, not 504/500 (StoreAvailability)
       ResourceRoutes resources = new ResourceRoutes(handlers, authenticator, metrics, hub.getBytes("max-request-bytes"),
-          hub.getDuration("request-body-timeout").toMillis());
+          hub.getDuration("request-body-timeout").toMillis(), new StoreAvailability(() -> cassandraProblem(session)));
       Config tunnel = hub.getConfig("tunnel");
       TunnelRoutes tunnels = new TunnelRoutes(system, clusters, authenticator, new TunnelConnection.Settings(
           TunnelSettings.DEFAULT.withPing(tunnel.getDuration("ping-interval"), tunnel.getDuration("ping-timeout")),
@@ -219,6 +221,11 @@ public final class Hub implements AutoCloseable {
     if (cluster.selfMember().status() != MemberStatus.up()) {
       return CompletableFuture.completedFuture("cluster membership is " + cluster.selfMember().status());
     }
+    return cassandraProblem(session);
+  }
+
+  /** Null when Cassandra answers a query within 2 s, else why not. */
+  private static CompletionStage<String> cassandraProblem(CassandraSession session) {
     return session.selectOne("SELECT release_version FROM system.local")
         .thenApply(row -> (String) null)
         .exceptionally(failure -> "cassandra: " + failure.getMessage())

@@ -44,9 +44,15 @@ import java.util.concurrent.TimeUnit;
  *   conf/cassandra.yaml conf/logback.xml                       generated on every start
  *   logs/stdout.log                                            the child's stdout and stderr
  *   cassandra.pid                                              pid of the running child
+ *   ports                                                      the ports of the last start
  *   launcher.lock                                              held (OS file lock) while in use
  * </pre>
- * Ports are picked free on loopback at every start; restarting on an existing data directory finds its data.
+ * Ports are picked free on loopback at the first start and recorded in {@code ports}; a restart on the
+ * same directory finds its data and reuses those ports when they are all still free, so that clients
+ * (a hub's driver) reconnect to the same contact point by themselves; else it picks new ones.
+ *
+ * <p>A write is acknowledged once its commit log entry is on disk ({@code commitlog_sync: batch}): this
+ * single replica is the only copy, and a crash of it ({@link #kill()} does one) loses no acknowledged write.
  *
  * <p>No orphan survives its owner: the child exits when its stdin pipe (held open by this JVM) reaches
  * end of file, which also happens when this JVM is killed with SIGKILL; a child left running anyway
@@ -66,6 +72,7 @@ public final class EmbeddedCassandra implements AutoCloseable {
     static final String LOCK_FILE = "launcher.lock";
     static final String PID_FILE = "cassandra.pid";
     static final String LOG_FILE = "stdout.log";
+    static final String PORTS_FILE = "ports";
     /** First argument of the child's command line, followed by the absolute data directory. */
     static final String DATA_DIR_MARKER = "-Dflotilla.cassandra.datadir=";
 
@@ -199,6 +206,20 @@ public final class EmbeddedCassandra implements AutoCloseable {
      */
     @Override
     public synchronized void close() {
+        terminate(false);
+    }
+
+    /**
+     * Kills Cassandra with SIGKILL, as a crash would: no drain, so the next {@link #start} on the same
+     * directory replays the commit log (and, with the ports recorded there, serves on the same port).
+     * Returns once the process is gone, with the directory released like {@link #close()}, which then
+     * does nothing. For fault tests.
+     */
+    public synchronized void kill() {
+        terminate(true);
+    }
+
+    private void terminate(boolean crash) {
         if (closed) {
             return;
         }
@@ -211,15 +232,24 @@ public final class EmbeddedCassandra implements AutoCloseable {
             // the JVM is already shutting down: the hook runs (or ran) anyway
         }
         long begin = System.nanoTime();
-        log.info("Stopping embedded Cassandra (pid {}, port {}, data {})", process.pid(), ports.nativePort, dataDir);
-        boolean stopped = stop(process.toHandle());
+        boolean stopped;
+        if (crash) {
+            log.warn("Killing embedded Cassandra (pid {}, port {}, data {}) with SIGKILL", process.pid(),
+                    ports.nativePort, dataDir);
+            process.destroyForcibly(); // SIGKILL on Unix
+            stopped = awaitExit(process.toHandle(), KILL_TIMEOUT);
+        } else {
+            log.info("Stopping embedded Cassandra (pid {}, port {}, data {})", process.pid(), ports.nativePort, dataDir);
+            stopped = stop(process.toHandle());
+        }
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin);
         if (stopped) {
-            log.info("Embedded Cassandra stopped in {} ms (exit code {})", millis, exitCode(process));
+            log.info("Embedded Cassandra {} in {} ms (exit code {})", crash ? "killed" : "stopped", millis,
+                    exitCode(process));
             deleteQuietly(dataDir.resolve(PID_FILE));
         } else {
-            log.error("Embedded Cassandra (pid {}) did not exit after SIGTERM and SIGKILL within {} ms",
-                    process.pid(), millis);
+            log.error("Embedded Cassandra (pid {}) did not exit after {} within {} ms", process.pid(),
+                    crash ? "SIGKILL" : "SIGTERM and SIGKILL", millis);
         }
         closeQuietly(process.getOutputStream()); // the child's stdin: end of file makes it exit too
         closeQuietly(lockChannel); // releases the lock
@@ -342,7 +372,10 @@ public final class EmbeddedCassandra implements AutoCloseable {
         String java = javaExecutable();
         Path logFile = dir.resolve("logs").resolve(LOG_FILE);
         for (int attempt = 1; ; attempt++) {
-            Ports ports = Ports.pickFree();
+            // the previous start's ports, when they are all free (a clash found by Cassandra itself
+            // makes the next attempt pick new ones)
+            Ports ports = attempt == 1 ? Ports.recorded(dir).filter(Ports::allFree).orElseGet(Ports::pickFree)
+                    : Ports.pickFree();
             writeConfiguration(dir, ports);
             rotate(logFile);
             long logOffset = Files.exists(logFile) ? Files.size(logFile) : 0;
@@ -363,6 +396,7 @@ public final class EmbeddedCassandra implements AutoCloseable {
                 String version = awaitCql(process, ports, deadline, startupTimeout, logFile, logOffset);
                 log.info("Embedded Cassandra {} ready at {}:{} in {} ms (pid {}, data {})", version, HOST,
                         ports.nativePort, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin), process.pid(), dir);
+                ports.record(dir);
                 return new EmbeddedCassandra(dir, ports, process, lockChannel, lock);
             } catch (PortClash clash) {
                 stopAfterFailure(process, dir);
@@ -630,8 +664,10 @@ public final class EmbeddedCassandra implements AutoCloseable {
                 "saved_caches_directory: " + yamlString(dir.resolve("saved_caches")),
                 "hints_directory: " + yamlString(dir.resolve("hints")),
                 "cdc_raw_directory: " + yamlString(dir.resolve("cdc_raw")),
-                "commitlog_sync: periodic",
-                "commitlog_sync_period: 10000ms",
+                // batch: a write is acknowledged once its commit log entry is on disk. Periodic (Cassandra's
+                // default) acknowledges before, so a crash of this single replica (SIGKILL, OOM) lost the
+                // last ~100 ms of acknowledged writes (and up to 10 s on power loss): CassandraOutageTest
+                "commitlog_sync: batch",
                 "commitlog_segment_size: 8MiB",
                 "memtable_heap_space: 64MiB",
                 "memtable_offheap_space: 64MiB",
@@ -734,6 +770,60 @@ public final class EmbeddedCassandra implements AutoCloseable {
             this.storagePort = storagePort;
             this.sslStoragePort = sslStoragePort;
             this.jmxPort = jmxPort;
+        }
+
+        /** The ports recorded in the directory by an earlier start, if any (and readable). */
+        static Optional<Ports> recorded(Path dir) {
+            Path file = dir.resolve(PORTS_FILE);
+            if (!Files.isRegularFile(file)) {
+                return Optional.empty();
+            }
+            try (InputStream in = Files.newInputStream(file)) {
+                java.util.Properties properties = new java.util.Properties();
+                properties.load(in);
+                return Optional.of(new Ports(port(properties, "native_transport_port"),
+                        port(properties, "storage_port"), port(properties, "ssl_storage_port"),
+                        port(properties, "jmx_port")));
+            } catch (IOException | RuntimeException e) {
+                log.warn("Ignoring unreadable {} ({}): picking new ports", file, e.toString());
+                return Optional.empty();
+            }
+        }
+
+        private static int port(java.util.Properties properties, String key) {
+            int port = Integer.parseInt(properties.getProperty(key, "").trim());
+            if (port <= 0 || port > 65535) {
+                throw new IllegalArgumentException(key + " = " + port);
+            }
+            return port;
+        }
+
+        void record(Path dir) throws IOException {
+            String text = String.join("\n",
+                    "# The ports of the last start of this directory's Cassandra; the next start reuses them when free.",
+                    "native_transport_port=" + nativePort,
+                    "storage_port=" + storagePort,
+                    "ssl_storage_port=" + sslStoragePort,
+                    "jmx_port=" + jmxPort,
+                    "");
+            Path temp = dir.resolve(PORTS_FILE + ".tmp");
+            Files.writeString(temp, text, StandardCharsets.US_ASCII);
+            Files.move(temp, dir.resolve(PORTS_FILE), StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
+        }
+
+        /** Whether all four ports can be bound on loopback now; logs the first one that cannot. */
+        boolean allFree() {
+            for (int port : List.of(nativePort, storagePort, sslStoragePort, jmxPort)) {
+                try (ServerSocket socket = new ServerSocket()) {
+                    socket.bind(new InetSocketAddress(InetAddress.getByName(HOST), port), 1);
+                } catch (IOException e) {
+                    log.warn("Port {} of the previous start is taken now ({}): Cassandra gets new ports", port,
+                            e.toString());
+                    return false;
+                }
+            }
+            return true;
         }
 
         static Ports pickFree() {

@@ -21,9 +21,10 @@ class EmbeddedCassandraTest {
     private static final String KEYSPACE = "lifecycle";
 
     /**
-     * One flow, to pay for two starts only: a leftover child recorded in the pid file is killed; CQL
+     * One flow, to pay for three starts only: a leftover child recorded in the pid file is killed; CQL
      * answers; a second start on the same directory is refused while it is in use; close stops the
-     * child; a restart on the same directory finds the data.
+     * child; a restart on the same directory finds the data, on the same port; a crash (kill) right
+     * after acknowledged writes loses none of them, and the next start serves on the same port again.
      */
     @Test
     void startWriteStopRestartAndFindTheRow() throws Exception {
@@ -71,14 +72,40 @@ class EmbeddedCassandraTest {
         assertFalse(Files.exists(realDir.resolve("cassandra.pid")));
         first.close(); // idempotent
 
-        try (EmbeddedCassandra second = EmbeddedCassandra.start(dir);
-             CqlSession session = TestSupport.session(second)) {
+        EmbeddedCassandra second = EmbeddedCassandra.start(dir);
+        try {
             assertEquals(realDir, second.dataDir());
-            Row row = session.execute("SELECT v FROM " + KEYSPACE + ".kv WHERE k = 'answer'").one();
-            assertNotNull(row, "the row written before the restart (port " + firstPort + ", now " + second.port() + ")");
-            assertEquals(42L, row.getLong(0));
+            assertEquals(firstPort, second.port(), "a restart reuses the ports recorded by the previous start");
+            try (CqlSession session = TestSupport.session(second)) {
+                Row row = session.execute("SELECT v FROM " + KEYSPACE + ".kv WHERE k = 'answer'").one();
+                assertNotNull(row, "the row written before the restart");
+                assertEquals(42L, row.getLong(0));
+                for (int i = 0; i < CRASH_ROWS; i++) {
+                    session.execute("INSERT INTO " + KEYSPACE + ".kv (k, v) VALUES ('crash-" + i + "', " + i + ")");
+                }
+                second.kill(); // at once: no drain, so the rows are in the commit log only
+            }
+            long secondPid = second.pid();
+            assertFalse(TestSupport.isAlive(secondPid), "kill() returns once the child has exited");
+            assertFalse(Files.exists(realDir.resolve("cassandra.pid")));
+        } finally {
+            second.close(); // nothing left to do after kill()
+        }
+
+        try (EmbeddedCassandra third = EmbeddedCassandra.start(dir);
+             CqlSession session = TestSupport.session(third)) {
+            assertEquals(firstPort, third.port(), "the same port after a crash too");
+            assertEquals(42L, session.execute("SELECT v FROM " + KEYSPACE + ".kv WHERE k = 'answer'").one().getLong(0));
+            for (int i = 0; i < CRASH_ROWS; i++) {
+                Row row = session.execute("SELECT v FROM " + KEYSPACE + ".kv WHERE k = 'crash-" + i + "'").one();
+                assertNotNull(row, "acknowledged write " + i + " of " + CRASH_ROWS + " before the crash");
+                assertEquals(i, row.getLong(0));
+            }
         }
     }
+
+    /** Rows written (each acknowledged) right before the kill: the last ones are younger than a periodic sync. */
+    private static final int CRASH_ROWS = 200;
 
     /** A leftover child that the start must kill: a JVM whose command line names the directory. */
     private static Path freshDirWithStaleChild() throws Exception {

@@ -36,20 +36,38 @@ public final class HttpResponses {
 
   /** Runs a request's work; whatever it throws, now or later, is answered as a Status. */
   public static CompletionStage<HttpResponse> recover(Supplier<CompletionStage<HttpResponse>> work) {
-    CompletionStage<HttpResponse> stage;
-    try {
-      stage = work.get();
-    } catch (RuntimeException e) {
-      stage = CompletableFuture.failedFuture(e);
-    }
-    return stage.handle((response, failure) -> failure == null ? response : status(toStatus(failure)));
+    return run(work).handle((response, failure) -> failure == null ? response : status(toStatus(failure)));
   }
 
-  public static Status toStatus(Throwable failure) {
+  /**
+   * The same, where a failure that may come from Cassandra being gone (an entity's ask timing out,
+   * the driver or the journal's circuit breaker failing) is answered 503 if it is (see StoreAvailability).
+   */
+  public static CompletionStage<HttpResponse> recover(Supplier<CompletionStage<HttpResponse>> work,
+      StoreAvailability store) {
+    return run(work).handle((response, failure) -> failure == null ? CompletableFuture.completedFuture(response)
+            : store.toStatus(failure).thenApply(HttpResponses::status))
+        .thenCompose(response -> response);
+  }
+
+  private static CompletionStage<HttpResponse> run(Supplier<CompletionStage<HttpResponse>> work) {
+    try {
+      return work.get();
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  static Throwable unwrap(Throwable failure) {
     Throwable cause = failure;
     while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
       cause = cause.getCause();
     }
+    return cause;
+  }
+
+  public static Status toStatus(Throwable failure) {
+    Throwable cause = unwrap(failure);
     if (cause instanceof StatusException statusException) {
       return statusException.status();
     }

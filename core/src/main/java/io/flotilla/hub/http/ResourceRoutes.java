@@ -49,9 +49,10 @@ public final class ResourceRoutes extends AllDirectives {
   private final HubMetrics metrics;
   private final long maxBodyBytes;
   private final long bodyTimeoutMillis;
+  private final StoreAvailability store;
 
   public ResourceRoutes(List<ResourceHandler> handlers, Authenticator authenticator, HubMetrics metrics,
-      long maxBodyBytes, long bodyTimeoutMillis) {
+      long maxBodyBytes, long bodyTimeoutMillis, StoreAvailability store) {
     for (ResourceHandler handler : handlers) {
       handlersByGroupVersion.computeIfAbsent(handler.type().groupVersion(), gv -> new LinkedHashMap<>())
           .put(handler.type().plural(), handler);
@@ -67,6 +68,7 @@ public final class ResourceRoutes extends AllDirectives {
     this.metrics = metrics;
     this.maxBodyBytes = maxBodyBytes;
     this.bodyTimeoutMillis = bodyTimeoutMillis;
+    this.store = store;
   }
 
   public Route route() {
@@ -83,10 +85,10 @@ public final class ResourceRoutes extends AllDirectives {
                 HttpResponse.create().withEntity(OPENAPI_V2, new byte[0]))))));
   }
 
-  /** The response, every failure as a Status, counted and timed in the hub's metrics. */
+  /** The response, every failure as a Status (503 while Cassandra is gone), counted and timed in the hub's metrics. */
   private CompletionStage<HttpResponse> measured(HttpRequest request, Supplier<CompletionStage<HttpResponse>> handling) {
     long started = System.nanoTime();
-    return HttpResponses.recover(handling).thenApply(response -> {
+    return HttpResponses.recover(handling, store).thenApply(response -> {
       metrics.apiRequest(request.method().value(), response.status().intValue(),
           Duration.ofNanos(System.nanoTime() - started));
       return response;
