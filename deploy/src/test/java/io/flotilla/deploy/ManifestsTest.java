@@ -61,9 +61,14 @@ class ManifestsTest {
   }
 
   static List<KubernetesObject> loadAll(Path file) throws IOException {
+    return loadAll(Files.readString(file), file.toString());
+  }
+
+  /** Every document of a YAML stream (a manifest file, helm template's output), as typed objects. */
+  static List<KubernetesObject> loadAll(String yaml, String origin) throws IOException {
     List<KubernetesObject> objects = new ArrayList<>();
-    for (Object object : Yaml.loadAll(file.toFile())) {
-      assertTrue(object instanceof KubernetesObject, "not a typed Kubernetes object in " + file + ": " + object);
+    for (Object object : Yaml.loadAll(yaml)) {
+      assertTrue(object instanceof KubernetesObject, "not a typed Kubernetes object in " + origin + ": " + object);
       objects.add((KubernetesObject) object);
     }
     return objects;
@@ -86,50 +91,59 @@ class ManifestsTest {
   @Test
   void namespacedObjectsLiveInNamespacesTheFileCreates() {
     for (List<KubernetesObject> file : List.of(hub, agent)) {
-      Set<String> namespaces = namespaces(file);
-      for (KubernetesObject object : file) {
-        String namespace = object.getMetadata().getNamespace();
-        assertTrue(namespace == null || namespaces.contains(namespace),
-            object.getKind() + " " + object.getMetadata().getName() + " in unknown namespace " + namespace);
-      }
+      namespacedObjectsLiveInNamespacesTheFileCreates(file);
+    }
+  }
+
+  static void namespacedObjectsLiveInNamespacesTheFileCreates(List<KubernetesObject> file) {
+    Set<String> namespaces = namespaces(file);
+    for (KubernetesObject object : file) {
+      String namespace = object.getMetadata().getNamespace();
+      assertTrue(namespace == null || namespaces.contains(namespace),
+          object.getKind() + " " + object.getMetadata().getName() + " in unknown namespace " + namespace);
     }
   }
 
   @Test
   void bindingsServiceAccountsAndReferencedObjectsExist() {
     for (List<KubernetesObject> file : List.of(hub, agent)) {
-      for (V1RoleBinding binding : all(file, V1RoleBinding.class)) {
-        one(file, V1Role.class, binding.getRoleRef().getName());
-        binding.getSubjects().forEach(subject -> serviceAccountExists(file, subject));
-      }
-      for (V1ClusterRoleBinding binding : all(file, V1ClusterRoleBinding.class)) {
-        one(file, V1ClusterRole.class, binding.getRoleRef().getName());
-        binding.getSubjects().forEach(subject -> serviceAccountExists(file, subject));
-      }
-      for (V1PodTemplateSpec pod : podTemplates(file)) {
-        String account = pod.getSpec().getServiceAccountName();
-        assertNotNull(account, "pods must not run as the default service account");
-        one(file, V1ServiceAccount.class, account);
-        for (V1Volume volume : pod.getSpec().getVolumes()) {
-          if (volume.getConfigMap() != null) {
-            one(file, V1ConfigMap.class, volume.getConfigMap().getName());
-          }
-          if (volume.getSecret() != null && !createdByTheOperator(volume.getSecret().getSecretName())) {
-            one(file, V1Secret.class, volume.getSecret().getSecretName());
-          }
+      bindingsServiceAccountsAndReferencedObjectsExist(file);
+    }
+  }
+
+  /** Every binding's role and subjects, every pod's service account, ConfigMaps and Secrets are in the file. */
+  static void bindingsServiceAccountsAndReferencedObjectsExist(List<KubernetesObject> file) {
+    for (V1RoleBinding binding : all(file, V1RoleBinding.class)) {
+      one(file, V1Role.class, binding.getRoleRef().getName());
+      binding.getSubjects().forEach(subject -> serviceAccountExists(file, subject));
+    }
+    for (V1ClusterRoleBinding binding : all(file, V1ClusterRoleBinding.class)) {
+      one(file, V1ClusterRole.class, binding.getRoleRef().getName());
+      binding.getSubjects().forEach(subject -> serviceAccountExists(file, subject));
+    }
+    for (V1PodTemplateSpec pod : podTemplates(file)) {
+      String account = pod.getSpec().getServiceAccountName();
+      assertNotNull(account, "pods must not run as the default service account");
+      one(file, V1ServiceAccount.class, account);
+      for (V1Volume volume : pod.getSpec().getVolumes()) {
+        if (volume.getConfigMap() != null) {
+          one(file, V1ConfigMap.class, volume.getConfigMap().getName());
         }
-        containers(pod).flatMap(c -> c.getEnv() == null ? Stream.empty() : c.getEnv().stream())
-            .map(V1EnvVar::getValueFrom).filter(Objects::nonNull).forEach(source -> {
-              if (source.getConfigMapKeyRef() != null) {
-                V1ConfigMap map = one(file, V1ConfigMap.class, source.getConfigMapKeyRef().getName());
-                assertTrue(map.getData().containsKey(source.getConfigMapKeyRef().getKey()));
-              }
-              if (source.getSecretKeyRef() != null) {
-                V1Secret secret = one(file, V1Secret.class, source.getSecretKeyRef().getName());
-                assertTrue(secret.getStringData().containsKey(source.getSecretKeyRef().getKey()));
-              }
-            });
+        if (volume.getSecret() != null && !createdByTheOperator(volume.getSecret().getSecretName())) {
+          one(file, V1Secret.class, volume.getSecret().getSecretName());
+        }
       }
+      containers(pod).flatMap(c -> c.getEnv() == null ? Stream.empty() : c.getEnv().stream())
+          .map(V1EnvVar::getValueFrom).filter(Objects::nonNull).forEach(source -> {
+            if (source.getConfigMapKeyRef() != null) {
+              V1ConfigMap map = one(file, V1ConfigMap.class, source.getConfigMapKeyRef().getName());
+              assertTrue(map.getData().containsKey(source.getConfigMapKeyRef().getKey()));
+            }
+            if (source.getSecretKeyRef() != null) {
+              V1Secret secret = one(file, V1Secret.class, source.getSecretKeyRef().getName());
+              assertTrue(secret.getStringData().containsKey(source.getSecretKeyRef().getKey()));
+            }
+          });
     }
   }
 
@@ -189,7 +203,12 @@ class ManifestsTest {
 
   @Test
   void theAgentsFlagsParseWithTheAgentsOwnParser(@TempDir Path tmp) throws Exception {
-    V1Deployment deployment = one(agent, V1Deployment.class, "clusternet-agent");
+    AgentOptions options = agentOptions(one(agent, V1Deployment.class, "clusternet-agent"), tmp);
+    assertFalse(options.sandbox());
+  }
+
+  /** The agent Deployment's flags as the agent's own parser reads them (which throws on a bad one). */
+  static AgentOptions agentOptions(V1Deployment deployment, Path tmp) throws Exception {
     V1Container container = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
     String caFile = flag(container, "--parent-ca-file");
     assertTrue(container.getVolumeMounts().stream().anyMatch(m -> caFile.startsWith(m.getMountPath() + "/")),
@@ -201,8 +220,7 @@ class ManifestsTest {
     String[] args = container.getArgs().stream()
         .map(arg -> arg.replace("$(BOOTSTRAP_TOKEN)", "abcdef.0123456789abcdef").replace(caFile, localCa.toString()))
         .toArray(String[]::new);
-    AgentOptions options = AgentOptions.parse(args);
-    assertFalse(options.sandbox());
+    return AgentOptions.parse(args);
   }
 
   static String flag(V1Container container, String name) {
