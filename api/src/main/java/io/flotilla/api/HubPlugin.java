@@ -15,7 +15,13 @@ public interface HubPlugin extends AutoCloseable {
    * How a plugin reaches the hub: the API's URL on this node, the admin token, the hub CA (PEM)
    * to trust, and a folder of its own under the hub's home.
    */
-  record Endpoint(URI url, String adminToken, String caCertificatePem, Path workDir) {}
+  record Endpoint(URI url, String adminToken, String caCertificatePem, Path workDir) {
+    /** Without the token: a record's own toString would print it wherever an Endpoint is logged. */
+    @Override
+    public String toString() {
+      return "Endpoint[url=" + url + ", adminToken=<redacted>, workDir=" + workDir + "]";
+    }
+  }
 
   /** Called once, when this node's API listens. */
   void start(Endpoint hub);
