@@ -19,6 +19,9 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,9 +38,16 @@ import org.slf4j.LoggerFactory;
  * child reached through the hub's proxy (`.../proxy/direct`, as the agent's service account).
  * Level-triggered, so a cluster that comes back gets the latest Descriptions, not a replay. Whether
  * the cluster may be pushed to is asked again at every resync.
+ *
+ * <p>A Pull cluster costs one read of its ManagedCluster when its tunnel opens, on a small shared
+ * pool, and no thread: its mode comes from its agent's flags, and an agent restarted with another
+ * mode opens a new tunnel, which is checked again. (A thread per tunnel polling the mode made a
+ * fleet of Pull agents cost a thread and a request every 10 s each.)
  */
 public final class PushDelivery implements HubPlugin {
   private static final Logger log = LoggerFactory.getLogger(PushDelivery.class);
+  /** Blocking reads of ManagedClusters at once: a fleet redialing after a hub restart queues here. */
+  private static final int MODE_CHECKERS = 4;
 
   /** resync: how long one watch runs before listing again and re-reading the cluster's mode. */
   public record Timing(Duration retryInitial, Duration waitForPusherCap, Duration resync) {
@@ -47,6 +57,11 @@ public final class PushDelivery implements HubPlugin {
 
   private final Timing timing;
   private final Map<String, Pusher> pushers = new HashMap<>();
+  private final ScheduledExecutorService modeChecks = Executors.newScheduledThreadPool(MODE_CHECKERS, runnable -> {
+    Thread thread = new Thread(runnable, "flotilla-push-mode-check");
+    thread.setDaemon(true);
+    return thread;
+  });
   private Endpoint hub;
   private HubDescriptions descriptions;
   private boolean closed;
@@ -73,7 +88,7 @@ public final class PushDelivery implements HubPlugin {
     }
     Pusher pusher = pushers.computeIfAbsent(clusterId, Pusher::new);
     if (pusher.tunnels++ == 0) {
-      pusher.thread.start();
+      modeChecks.execute(pusher::startUnlessPull);
     }
   }
 
@@ -89,6 +104,7 @@ public final class PushDelivery implements HubPlugin {
   @Override
   public synchronized void close() {
     closed = true;
+    modeChecks.shutdownNow();
     pushers.values().forEach(Pusher::stop);
     pushers.clear();
   }
@@ -107,19 +123,53 @@ public final class PushDelivery implements HubPlugin {
   /** One cluster's delivery, on its own thread while this node holds the cluster's tunnel. */
   private final class Pusher {
     private final String clusterId;
-    private final Thread thread;
+    private final Backoff checks = new Backoff(timing.retryInitial(), timing.waitForPusherCap());
+    private Thread thread;
     private int tunnels;
     private volatile boolean stopped;
 
     Pusher(String clusterId) {
       this.clusterId = clusterId;
-      this.thread = new Thread(this::run, "flotilla-push-" + clusterId);
-      thread.setDaemon(true);
     }
 
-    void stop() {
+    /**
+     * Starts pushing unless the cluster syncs by Pull (then its agent deploys); asks again later
+     * if the hub does not answer.
+     */
+    void startUnlessPull() {
+      if (stopped) {
+        return;
+      }
+      try {
+        JsonNode cluster = descriptions.managedCluster(clusterId, hub.adminToken());
+        if (cluster != null && "Pull".equals(cluster.path("spec").path("syncMode").asText())) {
+          return;
+        }
+      } catch (HubException e) {
+        Duration delay = checks.next();
+        log.warn("cannot read the ManagedCluster of {}, again in {} ms: {}", clusterId, delay.toMillis(),
+            e.getMessage());
+        try {
+          modeChecks.schedule(this::startUnlessPull, delay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException closing) {
+          // the hub node is stopping
+        }
+        return;
+      }
+      synchronized (this) {
+        if (!stopped) {
+          thread = new Thread(this::run, "flotilla-push-" + clusterId);
+          thread.setDaemon(true);
+          thread.start();
+        }
+      }
+    }
+
+    synchronized void stop() {
       stopped = true;
-      thread.interrupt();
+      if (thread != null) {
+        thread.interrupt();
+      }
     }
 
     private void run() {

@@ -11,19 +11,20 @@ import java.util.concurrent.CompletionStage;
 /**
  * A JDK WebSocket as a tunnel transport: whole binary messages in and out, one send at a time.
  * The session exists before the socket does (the listener must be given to the handshake), so
- * sends wait for {@link #connected}.
+ * sends wait for {@link #connected}. Public for loadtest's FleetSimulator, which dials many tunnels
+ * over one client.
  */
-final class WebSocketTransport implements Transport, WebSocket.Listener {
+public final class WebSocketTransport implements Transport, WebSocket.Listener {
   private final CompletableFuture<WebSocket> socket = new CompletableFuture<>();
   private TunnelSession session;
   /** A message arriving in parts (the JDK splits large ones). */
   private ByteBuffer partial;
 
-  void serve(TunnelSession session) {
+  public void serve(TunnelSession session) {
     this.session = session;
   }
 
-  void connected(WebSocket webSocket) {
+  public void connected(WebSocket webSocket) {
     socket.complete(webSocket);
   }
 
@@ -34,9 +35,11 @@ final class WebSocketTransport implements Transport, WebSocket.Listener {
 
   @Override
   public void close(String reason) {
-    socket.cancel(false); // a handshake still under way is abandoned
-    WebSocket ws = socket.getNow(null);
-    if (ws != null && !ws.isOutputClosed()) {
+    if (socket.cancel(false)) {
+      return; // a handshake still under way is abandoned
+    }
+    WebSocket ws = socket.join();
+    if (!ws.isOutputClosed()) {
       // the close frame first (GOAWAY already went), then the connection
       ws.sendClose(WebSocket.NORMAL_CLOSURE, "").whenComplete((done, failure) -> ws.abort());
     }
