@@ -7,18 +7,11 @@ import static org.junit.jupiter.api.Assertions.fail;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
-import io.flotilla.persistence.CassandraConfig;
 import io.flotilla.persistence.EmbeddedCassandra;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
 import java.util.EnumMap;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
@@ -76,7 +69,7 @@ class CassandraOutageTest {
     AtomicReference<EmbeddedCassandra> cassandra = new AtomicReference<>(EmbeddedCassandra.start(data));
     try {
       int port = cassandra.get().port();
-      Config config = config(cassandra.get().contactPoint(), "outage");
+      Config config = TestHubs.config(cassandra.get().contactPoint(), "outage");
       Load load;
       try (TestHubs.Running running = TestHubs.start(home, config)) {
         HubClient client = running.client();
@@ -226,20 +219,6 @@ class CassandraOutageTest {
 
   static long millisSince(long nanos) {
     return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - nanos);
-  }
-
-  /** TestHubs.config for this test's own Cassandra (TestHubs takes the shared extension's). */
-  static Config config(String contactPoint, String keyspace) {
-    String firstBucket = ZonedDateTime.now(ZoneOffset.UTC).minusHours(1).truncatedTo(ChronoUnit.HOURS)
-        .format(DateTimeFormatter.ofPattern("yyyyMMdd'T'HH:mm"));
-    return ConfigFactory.parseMap(Map.of(
-            "flotilla.hub.port", 0,
-            "flotilla.hub.bind-address", "127.0.0.1",
-            "akka.persistence.cassandra.events-by-tag.first-time-bucket", firstBucket,
-            "akka.persistence.cassandra.events-by-tag.eventual-consistency-delay", "1s",
-            "akka.persistence.cassandra.query.refresh-interval", "500ms"))
-        .withFallback(CassandraConfig.overrides(List.of(contactPoint), keyspace, true))
-        .withFallback(ConfigFactory.load());
   }
 
   /**

@@ -42,6 +42,11 @@ public final class TestHubs {
   }
 
   public static Config config(EmbeddedCassandraExtension cassandra) {
+    return config(cassandra.contactPoint(), cassandra.keyspace());
+  }
+
+  /** The same for any Cassandra (a test with its own, say). */
+  public static Config config(String contactPoint, String keyspace) {
     // tag queries start at the current hour: nothing in a fresh test keyspace is older
     String firstBucket = ZonedDateTime.now(ZoneOffset.UTC).minusHours(1).truncatedTo(ChronoUnit.HOURS)
         .format(DateTimeFormatter.ofPattern("yyyyMMdd'T'HH:mm"));
@@ -51,7 +56,7 @@ public final class TestHubs {
             "akka.persistence.cassandra.events-by-tag.first-time-bucket", firstBucket,
             "akka.persistence.cassandra.events-by-tag.eventual-consistency-delay", "1s",
             "akka.persistence.cassandra.query.refresh-interval", "500ms"))
-        .withFallback(CassandraConfig.overrides(List.of(cassandra.contactPoint()), cassandra.keyspace(), true))
+        .withFallback(CassandraConfig.overrides(List.of(contactPoint), keyspace, true))
         .withFallback(ConfigFactory.load());
   }
 }
