@@ -21,6 +21,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -80,6 +81,12 @@ public final class FleetClient {
    * each with a first status report when {@code report}; fails if any fails.
    */
   public List<Cluster> register(int count, String prefix, IntFunction<Map<String, String>> labels, boolean report) {
+    return register(count, prefix, labels, report, cluster -> { });
+  }
+
+  /** The same, handing each cluster to {@code registered} as soon as it is (a simulated agent starts then). */
+  public List<Cluster> register(int count, String prefix, IntFunction<Map<String, String>> labels, boolean report,
+      Consumer<Cluster> registered) {
     Semaphore inFlight = new Semaphore(concurrency);
     Cluster[] clusters = new Cluster[count];
     List<CompletableFuture<?>> all = new ArrayList<>(count);
@@ -98,6 +105,9 @@ public final class FleetClient {
       all.add(one.whenComplete((cluster, failure) -> {
         inFlight.release();
         clusters[index] = cluster;
+        if (cluster != null) {
+          registered.accept(cluster);
+        }
         int n = done.incrementAndGet();
         if (count >= 10_000 && n % (count / 10) == 0) {
           log.info("setup: {} of {} clusters registered", n, count);

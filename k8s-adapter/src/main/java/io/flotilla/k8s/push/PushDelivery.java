@@ -134,26 +134,25 @@ public final class PushDelivery implements HubPlugin {
 
     /**
      * Starts pushing unless the cluster syncs by Pull (then its agent deploys); asks again later
-     * if the hub does not answer.
+     * if the hub does not answer, or does not list the cluster yet (its directory lags a fresh
+     * registration by seconds, and the new agent's tunnel opens at once).
      */
     void startUnlessPull() {
       if (stopped) {
         return;
       }
+      JsonNode cluster;
       try {
-        JsonNode cluster = descriptions.managedCluster(clusterId, hub.adminToken());
-        if (cluster != null && "Pull".equals(cluster.path("spec").path("syncMode").asText())) {
-          return;
-        }
+        cluster = descriptions.managedCluster(clusterId, hub.adminToken());
       } catch (HubException e) {
-        Duration delay = checks.next();
-        log.warn("cannot read the ManagedCluster of {}, again in {} ms: {}", clusterId, delay.toMillis(),
-            e.getMessage());
-        try {
-          modeChecks.schedule(this::startUnlessPull, delay.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException closing) {
-          // the hub node is stopping
-        }
+        checkLater(e.getMessage());
+        return;
+      }
+      if (cluster == null) {
+        checkLater("not listed yet");
+        return;
+      }
+      if ("Pull".equals(cluster.path("spec").path("syncMode").asText())) {
         return;
       }
       synchronized (this) {
@@ -162,6 +161,16 @@ public final class PushDelivery implements HubPlugin {
           thread.setDaemon(true);
           thread.start();
         }
+      }
+    }
+
+    private void checkLater(String why) {
+      Duration delay = checks.next();
+      log.debug("cannot tell the sync mode of cluster {} yet, again in {} ms: {}", clusterId, delay.toMillis(), why);
+      try {
+        modeChecks.schedule(this::startUnlessPull, delay.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException closing) {
+        // the hub node is stopping
       }
     }
 

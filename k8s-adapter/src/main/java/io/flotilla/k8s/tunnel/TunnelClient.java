@@ -58,7 +58,7 @@ public final class TunnelClient implements AutoCloseable {
     this.thread = daemon(this::run, "flotilla-tunnel");
   }
 
-  static URI socketUrl(URI parentUrl, String clusterId) {
+  public static URI socketUrl(URI parentUrl, String clusterId) {
     String base = parentUrl.toString().replaceFirst("^https:", "wss:").replaceFirst("^http:", "ws:")
         .replaceFirst("/+$", "");
     return URI.create(base + "/apis/proxies.clusternet.io/v1alpha1/sockets/" + clusterId);
