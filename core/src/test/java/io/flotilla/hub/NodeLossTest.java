@@ -60,18 +60,6 @@ class NodeLossTest {
         .withFallback(TestHubs.config(cassandra));
   }
 
-  /**
-   * Stops a node; a TLS remoting stream that failed can hold up the actor system's termination
-   * past Hub.close's wait (akka/akka-core#29162), which is not what this test is about.
-   */
-  static void stop(Hub node) throws Exception {
-    try {
-      node.close();
-    } catch (java.util.concurrent.TimeoutException e) {
-      org.slf4j.LoggerFactory.getLogger(NodeLossTest.class).warn("a node stopped only after its termination timeout");
-    }
-  }
-
   static Stream<Member> members(Hub node) {
     return StreamSupport.stream(Cluster.get(node.system()).state().getMembers().spliterator(), false);
   }
@@ -102,7 +90,7 @@ class NodeLossTest {
           probe.expectNoMessage(Duration.ofMillis(500));
         }
       } finally {
-        stop(intruder);
+        TestHubs.stop(intruder);
       }
       HubClient viaNode1 = new HubClient(hubHome.clientSslContext(), node1.port());
       List<JsonNode> registered = new ArrayList<>();
@@ -124,7 +112,7 @@ class NodeLossTest {
           .forEach(shard -> onNode3.addAll(shard.getEntityIds()));
       assertFalse(onNode3.isEmpty(), "node 3 holds some of the 30 clusters");
 
-      stop(node3);
+      TestHubs.stop(node3);
       node3Lost = true;
       probe.awaitAssert(WITHIN, Duration.ofMillis(500), () -> {
         assertEquals(2, members(node1).count(), "node 3 downed and removed");
@@ -148,10 +136,10 @@ class NodeLossTest {
       }
     } finally {
       if (!node3Lost) {
-        stop(node3);
+        TestHubs.stop(node3);
       }
-      stop(node2);
-      stop(node1);
+      TestHubs.stop(node2);
+      TestHubs.stop(node1);
     }
   }
 }
