@@ -47,17 +47,8 @@ class NodeLossTest {
   static Path home;
 
   Config config(List<String> seeds) {
-    return ConfigFactory.parseMap(Map.of(
-            "akka.cluster.seed-nodes", seeds,
-            "akka.cluster.split-brain-resolver.active-strategy", "keep-majority",
-            "akka.cluster.split-brain-resolver.stable-after", "3s",
-            "akka.cluster.jmx.multi-mbeans-in-same-jvm", "on",
-            "flotilla.hub.remoting-tls", "on", // as deploy/ runs it
-            // three nodes, Cassandra and recoveries on two cores: pauses of seconds are starvation, not loss
-            "akka.cluster.failure-detector.acceptable-heartbeat-pause", "10s",
-            // a crash: no coordinated shutdown, so no graceful leave and no shard hand-off
-            "akka.coordinated-shutdown.run-by-actor-system-terminate", "off"))
-        .withFallback(TestHubs.config(cassandra));
+    return ConfigFactory.parseMap(Map.of("flotilla.hub.remoting-tls", "on")) // as deploy/ runs it
+        .withFallback(TestHubs.nodeConfig(seeds, cassandra));
   }
 
   static Stream<Member> members(Hub node) {

@@ -42,6 +42,23 @@ public final class TestHubs {
   }
 
   /**
+   * A node of a multi-node hub that may lose a node: it joins by {@code seeds}, downs an
+   * unreachable node by keep-majority, and stops like a crash (no graceful leave, no hand-off).
+   */
+  public static Config nodeConfig(List<String> seeds, EmbeddedCassandraExtension cassandra) {
+    return ConfigFactory.parseMap(Map.of(
+            "akka.cluster.seed-nodes", seeds,
+            "akka.cluster.split-brain-resolver.active-strategy", "keep-majority",
+            "akka.cluster.split-brain-resolver.stable-after", "3s",
+            "akka.cluster.jmx.multi-mbeans-in-same-jvm", "on",
+            // three nodes, Cassandra and recoveries on two cores: pauses of seconds are starvation, not loss
+            "akka.cluster.failure-detector.acceptable-heartbeat-pause", "10s",
+            // a crash: no coordinated shutdown, so no graceful leave and no shard hand-off
+            "akka.coordinated-shutdown.run-by-actor-system-terminate", "off"))
+        .withFallback(config(cassandra));
+  }
+
+  /**
    * Stops a node; a TLS remoting stream that failed can hold up the actor system's termination
    * past Hub.close's wait (akka/akka-core#29162), which is not what a node-loss test is about.
    */

@@ -64,18 +64,10 @@ class MultiNodeTunnelTest {
   @TempDir
   static Path home;
 
+  /** Re-registration every second: an entity that moves to another node learns its tunnel back fast. */
   Config config(List<String> seeds) {
-    return ConfigFactory.parseMap(Map.of(
-            "akka.cluster.seed-nodes", seeds,
-            "akka.cluster.split-brain-resolver.active-strategy", "keep-majority",
-            "akka.cluster.split-brain-resolver.stable-after", "3s",
-            "akka.cluster.jmx.multi-mbeans-in-same-jvm", "on",
-            "flotilla.hub.tunnel.register-interval", "1s",
-            // three nodes, Cassandra and recoveries on two cores: pauses of seconds are starvation, not loss
-            "akka.cluster.failure-detector.acceptable-heartbeat-pause", "10s",
-            // a crash: no coordinated shutdown, so no graceful leave and no shard hand-off
-            "akka.coordinated-shutdown.run-by-actor-system-terminate", "off"))
-        .withFallback(TestHubs.config(cassandra));
+    return ConfigFactory.parseMap(Map.of("flotilla.hub.tunnel.register-interval", "1s"))
+        .withFallback(TestHubs.nodeConfig(seeds, cassandra));
   }
 
   @Test
