@@ -58,10 +58,11 @@ class NodeLossTest {
   @Test
   void theClustersOfALostNodeComeBackOnTheSurvivors() throws Exception {
     HubHome hubHome = HubHome.open(home, 6443, List.of()); // the nodes bind port 0; this port is unused
-    Hub node1 = Hub.start(config(List.of()), hubHome);
-    String seed = Cluster.get(node1.system()).selfMember().address().toString();
-    Hub node2 = Hub.start(config(List.of(seed)), hubHome);
-    Hub node3 = Hub.start(config(List.of(seed)), hubHome);
+    List<Hub> nodes = TestHubs.startNodes(3, this::config, hubHome);
+    Hub node1 = nodes.get(0);
+    Hub node2 = nodes.get(1);
+    Hub node3 = nodes.get(2);
+    String seed = Cluster.get(node1.system()).selfMember().address().toString(); // for the intruder
     boolean node3Lost = false;
     TestProbe<Object> probe = TestProbe.create(node1.system());
     try {

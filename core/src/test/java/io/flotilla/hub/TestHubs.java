@@ -1,5 +1,6 @@
 package io.flotilla.hub;
 
+import akka.cluster.typed.Cluster;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.flotilla.hub.security.HubHome;
@@ -10,8 +11,10 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /** Hubs under test: the shared embedded Cassandra, the test class's keyspace, free ports. */
 public final class TestHubs {
@@ -56,6 +59,17 @@ public final class TestHubs {
             // a crash: no coordinated shutdown, so no graceful leave and no shard hand-off
             "akka.coordinated-shutdown.run-by-actor-system-terminate", "off"))
         .withFallback(config(cassandra));
+  }
+
+  /** Starts {@code count} nodes of one hub: the first alone, the others joining it (seeds are its address). */
+  public static List<Hub> startNodes(int count, Function<List<String>, Config> config, HubHome home) throws Exception {
+    List<Hub> nodes = new ArrayList<>();
+    nodes.add(Hub.start(config.apply(List.of()), home));
+    String seed = Cluster.get(nodes.get(0).system()).selfMember().address().toString();
+    for (int i = 1; i < count; i++) {
+      nodes.add(Hub.start(config.apply(List.of(seed)), home));
+    }
+    return nodes;
   }
 
   /**

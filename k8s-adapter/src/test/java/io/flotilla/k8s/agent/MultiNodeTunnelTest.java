@@ -73,10 +73,10 @@ class MultiNodeTunnelTest {
   @Test
   void requestsCrossOverToTheTunnelsNodeAndTheAgentRedialsWhenItDies() throws Exception {
     HubHome hubHome = HubHome.open(home, 6443, List.of()); // the nodes bind port 0; this port is unused
-    Hub node1 = Hub.start(config(List.of()), hubHome);
-    String seed = Cluster.get(node1.system()).selfMember().address().toString();
-    Hub node2 = Hub.start(config(List.of(seed)), hubHome);
-    Hub node3 = Hub.start(config(List.of(seed)), hubHome);
+    List<Hub> nodes = TestHubs.startNodes(3, this::config, hubHome);
+    Hub node1 = nodes.get(0);
+    Hub node2 = nodes.get(1);
+    Hub node3 = nodes.get(2);
     boolean node3Lost = false;
     try (LoadBalancer balancer = new LoadBalancer(List.of(node3::port, node1::port, node2::port));
         SandboxApiServer child = SandboxApiServer.startSeeded(0, 3)) {
@@ -109,9 +109,9 @@ class MultiNodeTunnelTest {
 
         for (HubClient survivor : List.of(viaNode1, viaNode2)) {
           Poll.until(WITHIN, () -> {
-            HubClient.Reply nodes = survivor.get(proxy, hubHome.adminToken());
-            assertEquals(200, nodes.code(), nodes.body());
-            assertEquals(3, nodes.json().path("items").size(), nodes.body());
+            HubClient.Reply childNodes = survivor.get(proxy, hubHome.adminToken());
+            assertEquals(200, childNodes.code(), childNodes.body());
+            assertEquals(3, childNodes.json().path("items").size(), childNodes.body());
           });
         }
         assertTrue(agent.tunnel().map(t -> t.connected()).orElse(false), "the agent's tunnel is up again");
