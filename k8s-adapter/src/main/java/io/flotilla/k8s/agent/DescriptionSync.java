@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -70,10 +71,12 @@ public final class DescriptionSync {
         Set<String> present = new HashSet<>();
         for (ObjectNode description : listed.items()) {
           present.add(name(description));
-          deploy(description, recovery);
+          if (!olderThanDeployed(description)) {
+            deploy(description, recovery);
+          }
         }
         for (String gone : Set.copyOf(deployed.keySet())) {
-          if (!present.contains(gone)) {
+          if (!present.contains(gone) && !stillOnHub(deployed.get(gone))) {
             remove(deployed.get(gone));
           }
         }
@@ -88,6 +91,29 @@ public final class DescriptionSync {
         Thread.sleep(delay.toMillis());
       }
     }
+  }
+
+  /**
+   * Lists come from the hub's index, which may lag the watch that delivered a newer generation of the
+   * same Description: such a list item is old news, and applying it would roll the child back.
+   */
+  private boolean olderThanDeployed(ObjectNode listed) {
+    ObjectNode known = deployed.get(name(listed));
+    return known != null && uid(known).equals(uid(listed))
+        && known.path("metadata").path("generation").asLong() > listed.path("metadata").path("generation").asLong();
+  }
+
+  /**
+   * A deployed Description missing from a list is removed only when the hub confirms it is gone: a lagging list
+   * must never delete a fleet's workloads. A read of one object is current on the hub.
+   */
+  private boolean stillOnHub(ObjectNode description) throws HubException {
+    Optional<ObjectNode> current = hub.get(namespace, name(description), token.get());
+    if (current.isPresent() && uid(current.get()).equals(uid(description))) {
+      log.info("Description {}/{} is not listed yet still exists: kept", namespace, name(description));
+      return true;
+    }
+    return false;
   }
 
   private void onEvent(ObjectNode event) {
@@ -173,6 +199,10 @@ public final class DescriptionSync {
       log.info("Description {}/{} deleted: its objects are removed", namespace, name(description));
     }
     deployed.remove(name(description));
+  }
+
+  private static String uid(JsonNode description) {
+    return description.path("metadata").path("uid").asText();
   }
 
   private static String name(JsonNode description) {

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
@@ -52,6 +53,20 @@ public final class HubDescriptions {
     List<ObjectNode> items = new ArrayList<>();
     list.path("items").forEach(item -> items.add((ObjectNode) item));
     return new Listed(items, list.path("metadata").path("resourceVersion").asText(""));
+  }
+
+  /** One Description as the hub has it now, or empty when it has none of that name. */
+  public Optional<ObjectNode> get(String namespace, String name, String token) throws HubException {
+    try {
+      HttpResponse<String> response = send(request(path(namespace) + "/"
+          + URLEncoder.encode(name, StandardCharsets.UTF_8), token).GET().timeout(REQUEST_TIMEOUT));
+      return Optional.of((ObjectNode) Json.parse(response.body().getBytes(StandardCharsets.UTF_8)));
+    } catch (HubException e) {
+      if (e.code() == 404) {
+        return Optional.empty();
+      }
+      throw e;
+    }
   }
 
   /**
