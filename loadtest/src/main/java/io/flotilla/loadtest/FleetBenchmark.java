@@ -85,11 +85,17 @@ public final class FleetBenchmark {
       long okBefore = fleet.heartbeatsOk();
       long steadyStart = System.nanoTime();
       long failedBefore = fleet.heartbeatsFailed.sum();
+      CpuTimes cpuBefore = CpuTimes.now();
       for (long left = steady.toSeconds(); left > 0; left -= 10) {
         TimeUnit.SECONDS.sleep(Math.min(10, left)); // a measurement window, not a wait for state
         System.out.printf("  %s%n", fleet.progress());
       }
       double heartbeatsPerSecond = (fleet.heartbeatsOk() - okBefore) / seconds(steadyStart);
+      CpuTimes cpu = CpuTimes.now().since(cpuBefore);
+      System.out.printf("CPU in the steady window (everything connected, nothing deployed): machine %.0f %% of %d "
+              + "cores; this JVM %.2f cores = %.0f µs per agent per second%n", 100 * cpu.machineShare(),
+          Runtime.getRuntime().availableProcessors(), cpu.jvmCores(),
+          cpu.jvmCores() * 1e6 / options.agents());
       long failed = fleet.heartbeatsFailed.sum() - failedBefore;
       System.out.printf("heartbeats in the %d s window: %.0f /s ok, %d failed (offered %.0f /s); all run: p50 %d ms, "
               + "p99 %d ms%n", steady.toSeconds(), heartbeatsPerSecond, failed,
@@ -178,6 +184,44 @@ public final class FleetBenchmark {
         nextProgress += TimeUnit.SECONDS.toNanos(10);
       }
       TimeUnit.MILLISECONDS.sleep(100); // polling with a deadline
+    }
+  }
+
+  /**
+   * CPU used between two readings: the machine's busy share (/proc/stat, so Cassandra's child JVM counts too) and
+   * this JVM's CPU time in cores.
+   */
+  private record CpuTimes(long machineBusy, long machineTotal, long jvmNanos, long wallNanos) {
+    static CpuTimes now() {
+      long busy = 0;
+      long total = 0;
+      try {
+        String[] fields = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/stat")).get(0).trim()
+            .split("\\s+");
+        for (int i = 1; i < fields.length && i <= 8; i++) { // user nice system idle iowait irq softirq steal
+          long jiffies = Long.parseLong(fields[i]);
+          total += jiffies;
+          busy += i == 4 || i == 5 ? 0 : jiffies;
+        }
+      } catch (java.io.IOException | RuntimeException e) {
+        // no /proc (not Linux): the machine's share reads as 0
+      }
+      long jvm = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+          .getProcessCpuTime();
+      return new CpuTimes(busy, total, jvm, System.nanoTime());
+    }
+
+    CpuTimes since(CpuTimes before) {
+      return new CpuTimes(machineBusy - before.machineBusy, machineTotal - before.machineTotal,
+          jvmNanos - before.jvmNanos, wallNanos - before.wallNanos);
+    }
+
+    double machineShare() {
+      return machineTotal == 0 ? 0 : machineBusy / (double) machineTotal;
+    }
+
+    double jvmCores() {
+      return jvmNanos / (double) wallNanos;
     }
   }
 

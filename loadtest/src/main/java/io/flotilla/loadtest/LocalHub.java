@@ -24,12 +24,17 @@ public final class LocalHub implements AutoCloseable {
   private final Hub hub;
   private final HubHome home;
   private final int port;
+  private final String contactPoint;
+  private final String keyspace;
 
-  private LocalHub(EmbeddedCassandra cassandra, Hub hub, HubHome home, int port) {
+  private LocalHub(EmbeddedCassandra cassandra, Hub hub, HubHome home, int port, String contactPoint,
+      String keyspace) {
     this.cassandra = cassandra;
     this.hub = hub;
     this.home = home;
     this.port = port;
+    this.contactPoint = contactPoint;
+    this.keyspace = keyspace;
   }
 
   public static LocalHub start() throws Exception {
@@ -46,7 +51,7 @@ public final class LocalHub implements AutoCloseable {
               "flotilla.hub.bind-address", "127.0.0.1"))
           .withFallback(CassandraConfig.overrides(CassandraConfig.parseContactPoints(contactPoint), keyspace, true))
           .withFallback(ConfigFactory.load()), home);
-      return new LocalHub(cassandra, hub, home, port);
+      return new LocalHub(cassandra, hub, home, port, contactPoint, keyspace);
     } catch (Exception | Error e) {
       if (cassandra != null) {
         cassandra.close();
@@ -67,6 +72,20 @@ public final class LocalHub implements AutoCloseable {
 
   public int port() {
     return port;
+  }
+
+  /** The hub's Cassandra, host:port. */
+  public String contactPoint() {
+    return contactPoint;
+  }
+
+  /** The hub's keyspace (its journal and read models). */
+  public String keyspace() {
+    return keyspace;
+  }
+
+  public Hub hub() {
+    return hub;
   }
 
   public String baseUrl() {

@@ -2,6 +2,7 @@ package io.flotilla.loadtest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import akka.http.javadsl.ServerBinding;
 import io.flotilla.api.Json;
 import io.flotilla.api.JvmDefaults;
 import io.flotilla.hub.security.HubHome;
@@ -24,7 +25,9 @@ import java.util.function.IntFunction;
  * Registers N clusters with a real hub ({@link LocalHub}: embedded Cassandra, or FLOTILLA_CASSANDRA) over HTTPS,
  * then sends each a first status report (persisted) and unchanged heartbeats (kept in memory),
  * with C requests in flight; prints throughput and latency of each phase, and the time until the
- * directory lists them all.
+ * directory lists them all. Then the machine's {@link Ceilings} in the same run, with the same
+ * client and in-flight count: raw async CQL inserts on the hub's Cassandra against registrations, the
+ * same status PUTs to a no-op route of the hub's Akka HTTP against heartbeats, and the ratios.
  *
  * <pre>bin/flotilla bench registrations --clusters 2000 --concurrency 64</pre>
  */
@@ -33,15 +36,17 @@ public final class RegistrationBenchmark {
 
   private final HttpClient http;
   private final String base;
+  private final LocalHub hub;
   private final HubHome home;
   private final int concurrency;
 
-  private RegistrationBenchmark(HubHome home, int port, int concurrency) {
-    this.home = home;
+  private RegistrationBenchmark(LocalHub hub, int concurrency) {
+    this.hub = hub;
+    this.home = hub.home();
     this.concurrency = concurrency;
     this.http = HttpClient.newBuilder().sslContext(home.clientSslContext()).version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(Duration.ofSeconds(10)).build();
-    this.base = "https://127.0.0.1:" + port;
+    this.base = hub.baseUrl();
   }
 
   public static void main(String[] args) throws Exception {
@@ -51,7 +56,7 @@ public final class RegistrationBenchmark {
     int concurrency = Integer.parseInt(options.getOrDefault("concurrency", "64"));
     int heartbeats = Integer.parseInt(options.getOrDefault("heartbeats", "3"));
     try (LocalHub hub = LocalHub.start()) {
-      new RegistrationBenchmark(hub.home(), hub.port(), concurrency).run(clusters, heartbeats);
+      new RegistrationBenchmark(hub, concurrency).run(clusters, heartbeats);
     }
     System.exit(0);
   }
@@ -67,9 +72,9 @@ public final class RegistrationBenchmark {
           .thenApply(json -> registered[i] = json);
     });
     Phase firstReports = phase("first status reports (persisted)", clusters,
-        i -> report(registered[i], "v1.30.2"));
+        i -> report(base, registered[i]));
     Phase unchanged = phase("unchanged heartbeats (not persisted)", clusters * heartbeats,
-        i -> report(registered[i % clusters], "v1.30.2"));
+        i -> report(base, registered[i % clusters]));
     long listStart = System.nanoTime();
     int listed;
     do {
@@ -88,6 +93,21 @@ public final class RegistrationBenchmark {
     }
     System.out.printf("%nall %d clusters listed by the directory %.1f s after the last report; one full list: %.0f ms%n",
         listed, listedAfter, listMillis);
+
+    ServerBinding noOp = Ceilings.bindNoOpRoute(hub.hub().system(), home.serverSslContext());
+    String noOpBase = "https://127.0.0.1:" + noOp.localAddress().getPort();
+    Phase noOpPuts = phase("the same status PUTs to a no-op route (ceiling)", clusters * heartbeats,
+        i -> report(noOpBase, registered[i % clusters]));
+    noOp.unbind().toCompletableFuture().join();
+    double cqlInserts = Ceilings.cqlInsertsPerSecond(hub.contactPoint(), hub.keyspace(), clusters, concurrency);
+    System.out.println(noOpPuts.row());
+    System.out.printf("%nceilings, same run, same client, %d in flight:%n", concurrency);
+    System.out.printf("registrations: %s raw async CQL inserts (one 600-byte row each, the hub's Cassandra)%n",
+        Ceilings.ratio(registrations.perSecond(), cqlInserts));
+    System.out.printf("first status reports: %s raw async CQL inserts%n",
+        Ceilings.ratio(firstReports.perSecond(), cqlInserts));
+    System.out.printf("unchanged heartbeats: %s the same PUTs to a no-op route of the hub's Akka HTTP%n",
+        Ceilings.ratio(unchanged.perSecond(), noOpPuts.perSecond()));
   }
 
   private void warmUp() {
@@ -97,8 +117,12 @@ public final class RegistrationBenchmark {
 
   private record Phase(String name, int requests, double seconds, long[] latencies) {
     String row() {
-      return String.format("| %s | %d | %.0f | %.1f | %.1f |", name, requests, requests / seconds,
+      return String.format("| %s | %d | %.0f | %.1f | %.1f |", name, requests, perSecond(),
           percentile(0.50), percentile(0.99));
+    }
+
+    double perSecond() {
+      return requests / seconds;
     }
 
     double percentile(double p) {
@@ -134,12 +158,13 @@ public final class RegistrationBenchmark {
     return new Phase(name, count, seconds, latencies);
   }
 
-  private CompletableFuture<JsonNode> report(JsonNode crr, String version) {
+  /** A status report of the registered cluster crr to the hub at base. */
+  private CompletableFuture<JsonNode> report(String base, JsonNode crr) {
     ObjectNode body = Json.MAPPER.createObjectNode();
     body.put("apiVersion", "clusters.clusternet.io/v1beta1").put("kind", "ManagedCluster");
     body.putObject("metadata").put("name", crr.at("/status/managedClusterName").asText());
     ObjectNode status = body.putObject("status");
-    status.put("k8sVersion", version).put("healthz", true).put("livez", true).put("readyz", true)
+    status.put("k8sVersion", "v1.30.2").put("healthz", true).put("livez", true).put("readyz", true)
         .put("heartbeatFrequencySeconds", 180);
     status.putObject("nodeStatistics").put("readyNodes", 3);
     String path = API + "/namespaces/" + crr.at("/status/dedicatedNamespace").asText() + "/managedclusters/"

@@ -67,6 +67,8 @@ public final class EmbeddedCassandra implements AutoCloseable {
     public static final String CLASSPATH_RESOURCE = "io/flotilla/persistence/cassandra-server.classpath";
     /** Optional system property: the Java home (or {@code java} executable) to run Cassandra with. */
     public static final String JAVA_HOME_PROPERTY = "flotilla.cassandra.java.home";
+    /** Optional system property for benchmarks: {@code batch} (the default) or {@code periodic} commit log sync. */
+    public static final String COMMITLOG_SYNC_PROPERTY = "flotilla.cassandra.commitlog-sync";
 
     static final String HOST = "127.0.0.1";
     static final String LOCK_FILE = "launcher.lock";
@@ -666,8 +668,10 @@ public final class EmbeddedCassandra implements AutoCloseable {
                 "cdc_raw_directory: " + yamlString(dir.resolve("cdc_raw")),
                 // batch: a write is acknowledged once its commit log entry is on disk. Periodic (Cassandra's
                 // default) acknowledges before, so a crash of this single replica (SIGKILL, OOM) lost the
-                // last ~100 ms of acknowledged writes (and up to 10 s on power loss): CassandraOutageTest
-                "commitlog_sync: batch",
+                // last ~100 ms of acknowledged writes (and up to 10 s on power loss): CassandraOutageTest.
+                // Benchmarks may ask for periodic to stand in for a replicated production cluster, where
+                // the other replicas, not this fsync, keep an acknowledged write.
+                commitlogSync(),
                 "commitlog_segment_size: 8MiB",
                 "memtable_heap_space: 64MiB",
                 "memtable_offheap_space: 64MiB",
@@ -691,6 +695,17 @@ public final class EmbeddedCassandra implements AutoCloseable {
                 "");
         Files.writeString(dir.resolve("conf").resolve("cassandra.yaml"), yaml, StandardCharsets.UTF_8);
         Files.writeString(dir.resolve("conf").resolve("logback.xml"), logback, StandardCharsets.UTF_8);
+    }
+
+    /** {@code commitlog_sync: batch}, or periodic (10 s) when {@value #COMMITLOG_SYNC_PROPERTY} says so. */
+    private static String commitlogSync() {
+        String sync = System.getProperty(COMMITLOG_SYNC_PROPERTY, "batch");
+        return switch (sync) {
+            case "batch" -> "commitlog_sync: batch";
+            case "periodic" -> "commitlog_sync: periodic\ncommitlog_sync_period: 10000ms";
+            default -> throw new IllegalArgumentException(COMMITLOG_SYNC_PROPERTY + " must be batch or periodic, not "
+                + sync);
+        };
     }
 
     private static String yamlString(Path path) {
