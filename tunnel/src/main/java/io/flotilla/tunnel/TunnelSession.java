@@ -187,11 +187,20 @@ public final class TunnelSession {
     return outbound.stream().mapToLong(ByteBuffer::remaining).sum();
   }
 
+  /**
+   * The dialer (the agent, behind its NAT) PINGs every interval; the acceptor answers and PINGs only a peer that
+   * has been silent for one and a half intervals (so a late PING of the dialer's is not doubled, and a peer that
+   * never pings still hears two PINGs per timeout). A live tunnel costs one PING and one PONG per interval, not two
+   * of each: at a fleet's scale keepalive is most of the hub's idle work.
+   */
   private void keepAlive() {
     Duration silent = Duration.ofNanos(System.nanoTime() - lastReceivedNanos);
     if (silent.compareTo(settings.pingTimeout()) > 0) {
       fail(new TunnelException(TunnelException.TIMEOUT, "nothing received from the peer for " + silent.toMillis()
           + " ms (ping timeout " + settings.pingTimeout().toMillis() + " ms)"));
+      return;
+    }
+    if (!dialer && silent.compareTo(settings.pingInterval().multipliedBy(3).dividedBy(2)) < 0) {
       return;
     }
     synchronized (this) {

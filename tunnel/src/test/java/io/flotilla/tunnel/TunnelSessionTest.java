@@ -41,11 +41,15 @@ class TunnelSessionTest {
 
   /** The hub's session (opens streams) and the agent's (serves them with `acceptor`). */
   TunnelSession[] connect(TunnelSettings settings, TunnelSession.Acceptor acceptor) {
+    return connect(settings, settings, acceptor);
+  }
+
+  TunnelSession[] connect(TunnelSettings hubSettings, TunnelSettings agentSettings, TunnelSession.Acceptor acceptor) {
     InMemoryTransport[] pair = InMemoryTransport.pair();
     hubSide = pair[0];
     agentSide = pair[1];
-    TunnelSession hub = TunnelSession.acceptor(hubSide, settings, scheduler, executor, null);
-    TunnelSession agent = TunnelSession.dialer(agentSide, settings, scheduler, executor, acceptor);
+    TunnelSession hub = TunnelSession.acceptor(hubSide, hubSettings, scheduler, executor, null);
+    TunnelSession agent = TunnelSession.dialer(agentSide, agentSettings, scheduler, executor, acceptor);
     hubSide.deliverTo(agent);
     agentSide.deliverTo(hub);
     return new TunnelSession[] {hub, agent};
@@ -262,21 +266,52 @@ class TunnelSessionTest {
   void keepaliveHoldsALiveTunnelAndClosesADeadOne() throws Exception {
     TunnelSession[] sessions = connect(SETTINGS, echo());
     CompletableFuture<TunnelException> hubClosed = sessions[0].closed().toCompletableFuture();
-    // several ping timeouts pass on a live tunnel (observed by the hub answering pings)
-    AtomicInteger pongs = new AtomicInteger();
+    // several ping timeouts pass on a live tunnel: the agent pings, the hub answers and, hearing the agent, does
+    // not ping itself
+    AtomicInteger agentPings = new AtomicInteger();
+    AtomicInteger hubPings = new AtomicInteger();
+    AtomicInteger hubPongs = new AtomicInteger();
     agentSide.tap(frame -> {
-      if (frame.type() == Frame.Type.PONG) {
-        pongs.incrementAndGet();
+      if (frame.type() == Frame.Type.PING) {
+        agentPings.incrementAndGet();
       }
     });
-    until(Duration.ofSeconds(10), () -> pongs.get() >= 15);
+    hubSide.tap(frame -> {
+      if (frame.type() == Frame.Type.PING) {
+        hubPings.incrementAndGet();
+      } else if (frame.type() == Frame.Type.PONG) {
+        hubPongs.incrementAndGet();
+      }
+    });
+    until(Duration.ofSeconds(10), () -> hubPongs.get() >= 15);
     assertFalse(hubClosed.isDone());
+    assertTrue(agentPings.get() >= 15, agentPings.get() + " agent pings");
+    assertTrue(hubPings.get() <= agentPings.get() / 5, hubPings.get() + " hub pings"); // only after a late one
     TunnelStream stream = sessions[0].open(get("/hang"));
     agentSide.blackhole(); // the agent's answers are lost
     TunnelException reason = await(hubClosed);
     assertEquals(TunnelException.TIMEOUT, reason.code());
     assertThrows(ExecutionException.class, () -> await(stream.read()));
     assertThrows(TunnelException.class, () -> sessions[0].open(get("/after")));
+  }
+
+  @Test
+  void aPeerThatDoesNotPingIsKeptAliveByTheHubsPings() throws Exception {
+    TunnelSettings quietAgent = SETTINGS.withPing(Duration.ofHours(1), Duration.ofHours(2));
+    TunnelSession[] sessions = connect(SETTINGS, quietAgent, echo());
+    AtomicInteger agentPongs = new AtomicInteger();
+    agentSide.tap(frame -> {
+      if (frame.type() == Frame.Type.PONG) {
+        agentPongs.incrementAndGet();
+      }
+    });
+    until(Duration.ofSeconds(10), () -> agentPongs.get() >= 10); // ten intervals, over three ping timeouts
+    assertFalse(sessions[0].closed().toCompletableFuture().isDone());
+    List<HttpHead.Response> heads = new ArrayList<>();
+    TunnelStream stream = sessions[0].open(get("/still-there"));
+    stream.end();
+    readBody(stream, heads);
+    assertEquals(200, heads.get(0).status());
   }
 
   @Test
