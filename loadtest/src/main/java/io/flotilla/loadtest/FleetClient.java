@@ -64,6 +64,8 @@ public final class FleetClient {
   private final HubTarget target;
   private final HttpClient http;
   private final int concurrency;
+  /** Requests go to the hub's nodes in turn. */
+  private final AtomicInteger nextNode = new AtomicInteger();
 
   public FleetClient(HubTarget target, int concurrency) throws Exception {
     this.target = target;
@@ -244,7 +246,8 @@ public final class FleetClient {
   }
 
   private HttpRequest.Builder request(String path, String token) {
-    return HttpRequest.newBuilder(URI.create(target.baseUrl() + path)).timeout(REQUEST_TIMEOUT)
+    return HttpRequest.newBuilder(URI.create(target.nodeUrl(nextNode.getAndIncrement()) + path))
+        .timeout(REQUEST_TIMEOUT)
         .header("Accept", "application/json").header("Authorization", "Bearer " + token);
   }
 

@@ -77,6 +77,7 @@ public final class FleetSimulator implements AutoCloseable {
   private final ExecutorService workers;
   private final String runId = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffL);
   private final Queue<SimulatedAgent> agents = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger agentsStarted = new AtomicInteger();
   private volatile boolean closed;
 
   final Latencies heartbeatLatency = new Latencies();
@@ -123,7 +124,7 @@ public final class FleetSimulator implements AutoCloseable {
 
   /** As a real agent once registered: heartbeats, its tunnel, its Descriptions. */
   private void startAgent(FleetClient.Cluster cluster) {
-    SimulatedAgent agent = new SimulatedAgent(cluster);
+    SimulatedAgent agent = new SimulatedAgent(cluster, target.nodeUrl(agentsStarted.getAndIncrement()));
     agents.add(agent);
     long interval = options.heartbeat().toMillis();
     timers.scheduleAtFixedRate(agent::heartbeat, ThreadLocalRandom.current().nextLong(interval), interval,
@@ -181,10 +182,13 @@ public final class FleetSimulator implements AutoCloseable {
     final FleetClient.Cluster cluster;
     final String statusBody;
     final HttpClient http;
+    /** The hub node its tunnel and watch connect to (a load balancer would pick one per connection). */
+    final String node;
     volatile TunnelSession tunnel;
 
-    SimulatedAgent(FleetClient.Cluster cluster) {
+    SimulatedAgent(FleetClient.Cluster cluster, String node) {
       this.cluster = cluster;
+      this.node = node;
       this.http = clients[Math.floorMod(cluster.clusterId().hashCode(), clients.length)];
       this.statusBody = Shapes.statusReport(cluster.namespace(), cluster.name(), "v1.30.2");
     }
@@ -210,7 +214,7 @@ public final class FleetSimulator implements AutoCloseable {
       TunnelSession session = TunnelSession.dialer(transport, TunnelSettings.DEFAULT, timers, workers, this);
       transport.serve(session);
       http.newWebSocketBuilder().header("Authorization", "Bearer " + cluster.token())
-          .buildAsync(TunnelClient.socketUrl(URI.create(target.baseUrl()), cluster.clusterId()), transport)
+          .buildAsync(TunnelClient.socketUrl(URI.create(node), cluster.clusterId()), transport)
           .whenComplete((socket, failure) -> {
             if (failure != null) {
               failed("tunnel dial", failure);
@@ -263,7 +267,7 @@ public final class FleetSimulator implements AutoCloseable {
 
     /** Without timeoutSeconds, as informers: the hub ends the watch after 4 to 8 minutes. */
     void watch(String resourceVersion) {
-      HttpRequest request = HttpRequest.newBuilder(URI.create(target.baseUrl() + descriptions()
+      HttpRequest request = HttpRequest.newBuilder(URI.create(node + descriptions()
               + "?watch=true&allowWatchBookmarks=true&resourceVersion="
               + URLEncoder.encode(resourceVersion, StandardCharsets.UTF_8)))
           .header("Authorization", "Bearer " + cluster.token()).header("Accept", "application/json").GET().build();

@@ -12,7 +12,9 @@ import java.security.SecureRandom;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.List;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
@@ -21,19 +23,21 @@ import javax.net.ssl.X509TrustManager;
 /**
  * The hub a load test talks to: an external one ({@code -Dhub=https://host:port} with
  * {@code -Dtoken}, {@code -DbootstrapToken} and {@code -Dca}, or {@code -DhubHome=<--home of
- * bin/flotilla hub>} for all three), else a {@link LocalHub} started in this JVM.
+ * bin/flotilla hub>} for all three), else a {@link LocalHub} started in this JVM
+ * ({@code -DhubNodes=N} nodes). Several nodes of one hub: {@code -Dhub=https://a,https://b,...}.
  *
+ * @param nodeUrls the hub's nodes (the first is {@link #baseUrl()})
  * @param caPem the hub's CA certificate(s), PEM; null means trust any certificate (external hub without -Dca)
  * @param local the hub started here, closed with this target; null for an external hub
  */
-public record HubTarget(String baseUrl, String adminToken, String bootstrapToken, String caPem, LocalHub local)
+public record HubTarget(List<String> nodeUrls, String adminToken, String bootstrapToken, String caPem, LocalHub local)
     implements AutoCloseable {
 
   public static HubTarget fromSystemProperties() throws Exception {
     String url = System.getProperty("hub", "").trim();
     if (url.isEmpty()) {
-      LocalHub hub = LocalHub.start();
-      return new HubTarget(hub.baseUrl(), hub.home().adminToken(), hub.home().bootstrapToken(),
+      LocalHub hub = LocalHub.start(Integer.getInteger("hubNodes", 1));
+      return new HubTarget(hub.baseUrls(), hub.home().adminToken(), hub.home().bootstrapToken(),
           hub.home().caCertificatePem(), hub);
     }
     String homeDir = System.getProperty("hubHome", "").trim();
@@ -46,7 +50,19 @@ public record HubTarget(String baseUrl, String adminToken, String bootstrapToken
       // trust-all: the JDK client's host name check goes too (read when its first client is built)
       System.setProperty("jdk.internal.httpclient.disableHostnameVerification", "true");
     }
-    return new HubTarget(url.endsWith("/") ? url.substring(0, url.length() - 1) : url, admin, bootstrap, ca, null);
+    List<String> nodes = Arrays.stream(url.split(",")).map(String::trim)
+        .map(node -> node.endsWith("/") ? node.substring(0, node.length() - 1) : node).toList();
+    return new HubTarget(nodes, admin, bootstrap, ca, null);
+  }
+
+  /** The first node: where requests that need no spreading go. */
+  public String baseUrl() {
+    return nodeUrls.get(0);
+  }
+
+  /** The node the i-th request or agent goes to: round robin, as a load balancer in front of them would. */
+  public String nodeUrl(int i) {
+    return nodeUrls.get(Math.floorMod(i, nodeUrls.size()));
   }
 
   private static String property(String name, Path home, String file) throws IOException {
@@ -86,7 +102,7 @@ public record HubTarget(String baseUrl, String adminToken, String bootstrapToken
   public void installAsJvmTrust(Path dir) throws IOException, GeneralSecurityException {
     if (trustAll()) {
       if (!Boolean.getBoolean("gatling.ssl.useInsecureTrustManager")) {
-        throw new IllegalArgumentException("no -Dca for " + baseUrl + ": give the hub's ca.crt, or trust any "
+        throw new IllegalArgumentException("no -Dca for " + baseUrl() + ": give the hub's ca.crt, or trust any "
             + "certificate with -Dgatling.ssl.useInsecureTrustManager=true -Dgatling.http.enableHostnameVerification=false");
       }
       return;
@@ -108,7 +124,7 @@ public record HubTarget(String baseUrl, String adminToken, String bootstrapToken
     Collection<? extends Certificate> certificates = CertificateFactory.getInstance("X.509")
         .generateCertificates(new ByteArrayInputStream(caPem.getBytes(StandardCharsets.US_ASCII)));
     if (certificates.isEmpty()) {
-      throw new IllegalArgumentException("no certificate in the CA file for " + baseUrl);
+      throw new IllegalArgumentException("no certificate in the CA file for " + baseUrl());
     }
     int i = 0;
     for (Certificate certificate : certificates) {

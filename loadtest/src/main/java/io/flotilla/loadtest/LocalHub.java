@@ -1,5 +1,7 @@
 package io.flotilla.loadtest;
 
+import akka.cluster.typed.Cluster;
+import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.flotilla.hub.Hub;
 import io.flotilla.hub.security.HubHome;
@@ -10,6 +12,8 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -17,47 +21,72 @@ import java.util.UUID;
 /**
  * A hub in this JVM for benchmarks: embedded Cassandra in a child JVM (or the one named by
  * {@code FLOTILLA_CASSANDRA} / {@code -Dflotilla.cassandra}, host:port), a fresh keyspace, HTTPS on
- * a free loopback port and a fresh home (CA, admin and bootstrap tokens) in a temporary folder.
+ * a free loopback port and a fresh home (CA, admin and bootstrap tokens) in a temporary folder. With
+ * more than one node, they form one Akka cluster (the first joins itself, the others join it; remoting
+ * over mutual TLS as deployed), each with its own HTTPS port.
  */
 public final class LocalHub implements AutoCloseable {
   private final EmbeddedCassandra cassandra;
-  private final Hub hub;
+  private final List<Hub> nodes;
+  private final List<Integer> ports;
   private final HubHome home;
-  private final int port;
   private final String contactPoint;
   private final String keyspace;
 
-  private LocalHub(EmbeddedCassandra cassandra, Hub hub, HubHome home, int port, String contactPoint,
-      String keyspace) {
+  private LocalHub(EmbeddedCassandra cassandra, List<Hub> nodes, List<Integer> ports, HubHome home,
+      String contactPoint, String keyspace) {
     this.cassandra = cassandra;
-    this.hub = hub;
+    this.nodes = nodes;
+    this.ports = ports;
     this.home = home;
-    this.port = port;
     this.contactPoint = contactPoint;
     this.keyspace = keyspace;
   }
 
   public static LocalHub start() throws Exception {
+    return start(1);
+  }
+
+  public static LocalHub start(int nodeCount) throws Exception {
     Path dir = Files.createTempDirectory("flotilla-loadtest");
     String external = System.getProperty("flotilla.cassandra", System.getenv("FLOTILLA_CASSANDRA"));
     EmbeddedCassandra cassandra = external == null || external.isBlank()
         ? EmbeddedCassandra.start(dir.resolve("cassandra")) : null;
+    List<Hub> nodes = new ArrayList<>();
     try {
       String contactPoint = cassandra != null ? cassandra.contactPoint() : external;
-      int port = freePort();
-      HubHome home = HubHome.open(dir.resolve("home"), port, List.of());
-      String keyspace = "bench_" + UUID.randomUUID().toString().substring(0, 8);
-      Hub hub = Hub.start(ConfigFactory.parseMap(Map.of("flotilla.hub.port", port,
-              "flotilla.hub.bind-address", "127.0.0.1"))
-          .withFallback(CassandraConfig.overrides(CassandraConfig.parseContactPoints(contactPoint), keyspace, true))
-          .withFallback(ConfigFactory.load()), home);
-      return new LocalHub(cassandra, hub, home, port, contactPoint, keyspace);
-    } catch (Exception | Error e) {
-      if (cassandra != null) {
-        cassandra.close();
+      List<Integer> ports = new ArrayList<>();
+      for (int i = 0; i < nodeCount; i++) {
+        ports.add(freePort());
       }
+      HubHome home = HubHome.open(dir.resolve("home"), ports.get(0), List.of());
+      String keyspace = "bench_" + UUID.randomUUID().toString().substring(0, 8);
+      Config common = CassandraConfig.overrides(CassandraConfig.parseContactPoints(contactPoint), keyspace, true)
+          .withFallback(ConfigFactory.load());
+      List<String> seeds = List.of();
+      for (int port : ports) {
+        nodes.add(Hub.start(nodeConfig(port, nodeCount, seeds).withFallback(common), home));
+        seeds = List.of(Cluster.get(nodes.get(0).system()).selfMember().address().toString());
+      }
+      return new LocalHub(cassandra, List.copyOf(nodes), List.copyOf(ports), home, contactPoint, keyspace);
+    } catch (Exception | Error e) {
+      closeAll(nodes, cassandra);
       throw e;
     }
+  }
+
+  private static Config nodeConfig(int port, int nodeCount, List<String> seeds) {
+    Map<String, Object> node = new HashMap<>(Map.of("flotilla.hub.port", port, "flotilla.hub.bind-address",
+        "127.0.0.1"));
+    if (nodeCount > 1) {
+      node.putAll(Map.of(
+          "akka.cluster.seed-nodes", seeds,
+          "flotilla.hub.remoting-tls", true,
+          "akka.cluster.jmx.multi-mbeans-in-same-jvm", "on",
+          // the nodes share two cores with Cassandra and the load: pauses of seconds are starvation, not loss
+          "akka.cluster.failure-detector.acceptable-heartbeat-pause", "10s"));
+    }
+    return ConfigFactory.parseMap(node);
   }
 
   private static int freePort() throws IOException {
@@ -71,7 +100,7 @@ public final class LocalHub implements AutoCloseable {
   }
 
   public int port() {
-    return port;
+    return ports.get(0);
   }
 
   /** The hub's Cassandra, host:port. */
@@ -84,18 +113,31 @@ public final class LocalHub implements AutoCloseable {
     return keyspace;
   }
 
+  /** The first node. */
   public Hub hub() {
-    return hub;
+    return nodes.get(0);
   }
 
+  /** The first node's URL. */
   public String baseUrl() {
-    return "https://127.0.0.1:" + port;
+    return baseUrls().get(0);
+  }
+
+  /** Every node's URL, in start order. */
+  public List<String> baseUrls() {
+    return ports.stream().map(port -> "https://127.0.0.1:" + port).toList();
   }
 
   @Override
   public void close() throws Exception {
+    closeAll(nodes, cassandra);
+  }
+
+  private static void closeAll(List<Hub> nodes, EmbeddedCassandra cassandra) throws Exception {
     try {
-      hub.close();
+      for (int i = nodes.size() - 1; i >= 0; i--) {
+        nodes.get(i).close();
+      }
     } finally {
       if (cassandra != null) {
         cassandra.close();
