@@ -1,5 +1,6 @@
 package io.flotilla.loadtest;
 
+import akka.cluster.MemberStatus;
 import akka.cluster.typed.Cluster;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
@@ -12,11 +13,13 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.StreamSupport;
 
 /**
  * A hub in this JVM for benchmarks: embedded Cassandra in a child JVM (or the one named by
@@ -68,6 +71,7 @@ public final class LocalHub implements AutoCloseable {
         nodes.add(Hub.start(nodeConfig(port, nodeCount, seeds).withFallback(common), home));
         seeds = List.of(Cluster.get(nodes.get(0).system()).selfMember().address().toString());
       }
+      awaitAllUp(nodes);
       return new LocalHub(cassandra, List.copyOf(nodes), List.copyOf(ports), home, contactPoint, keyspace);
     } catch (Exception | Error e) {
       closeAll(nodes, cassandra);
@@ -87,6 +91,26 @@ public final class LocalHub implements AutoCloseable {
           "akka.cluster.failure-detector.acceptable-heartbeat-pause", "10s"));
     }
     return ConfigFactory.parseMap(node);
+  }
+
+  /**
+   * Waits until every node sees all of them Up: load that starts earlier puts every shard on the first node,
+   * and moving them while it runs measures the rebalance, not the hub.
+   */
+  private static void awaitAllUp(List<Hub> nodes) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+    while (!nodes.stream().allMatch(node -> upMembers(node) == nodes.size())) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("the hub's " + nodes.size() + " nodes did not all come Up within 2 minutes");
+      }
+      Thread.sleep(200); // polling with a deadline
+    }
+  }
+
+  private static long upMembers(Hub node) {
+    return StreamSupport.stream(Cluster.get(node.system()).state().getMembers().spliterator(), false)
+        .filter(member -> member.status() == MemberStatus.up())
+        .count();
   }
 
   private static int freePort() throws IOException {

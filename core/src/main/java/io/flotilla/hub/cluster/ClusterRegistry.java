@@ -2,10 +2,14 @@ package io.flotilla.hub.cluster;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
+import akka.cluster.sharding.typed.ClusterShardingSettings;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.Entity;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import io.flotilla.api.StatusException;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -26,8 +30,22 @@ public final class ClusterRegistry {
     sharding.init(Entity.of(ManagedClusterEntity.ENTITY_KEY,
         ctx -> ManagedClusterEntity.create(ctx.getEntityId(), deps)));
     sharding.init(Entity.of(DedicatedNamespaceEntity.ENTITY_KEY,
-        ctx -> DedicatedNamespaceEntity.create(ctx.getEntityId())));
+            ctx -> DedicatedNamespaceEntity.create(ctx.getEntityId()))
+        .withSettings(namespaceOwnerSettings(system)));
     return new ClusterRegistry(sharding, deps.askTimeout());
+  }
+
+  /**
+   * A namespace's owner is asked when a cluster registers and when an admin reads one cluster by path, never by
+   * heartbeats: it passivates after {@code flotilla.hub.namespace-owner-idle-timeout} instead of staying in memory
+   * as long as its reporting cluster (one entity per registered cluster instead of two).
+   */
+  private static ClusterShardingSettings namespaceOwnerSettings(ActorSystem<?> system) {
+    Config config = system.settings().config();
+    return ClusterShardingSettings.fromConfig(ConfigFactory.parseMap(Map.of(
+            "passivation.default-idle-strategy.idle-entity.timeout",
+            config.getDuration("flotilla.hub.namespace-owner-idle-timeout").toMillis() + "ms"))
+        .withFallback(config.getConfig("akka.cluster.sharding")));
   }
 
   public CompletionStage<ManagedClusterEntity.Reply> ask(String clusterId,
