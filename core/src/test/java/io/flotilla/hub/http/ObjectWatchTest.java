@@ -104,11 +104,20 @@ class ObjectWatchTest {
   }
 
   /** The list once the index shows `size` items (lists are eventually consistent). */
+  /**
+   * Lists until two lists in a row show {@code size} items at the same resourceVersion. A list's position is read
+   * before its rows, so a fresh change can be in a list whose position does not cover it yet, and then comes again
+   * in a watch from it (ObjectIndex); a settled list's position covers what it shows.
+   */
   JsonNode awaitList(String path, int size) {
     JsonNode[] last = new JsonNode[1];
     TestProbe.create(first.hub().system()).awaitAssert(Duration.ofSeconds(30), Duration.ofMillis(250), () -> {
+      JsonNode previous = last[0];
       last[0] = ok(first.client().get(path, admin)).json();
       assertEquals(size, last[0].path("items").size(), last[0].toString());
+      assertTrue(previous != null && previous.path("items").size() == size
+          && previous.at("/metadata/resourceVersion").equals(last[0].at("/metadata/resourceVersion")),
+          "the list's position is still moving");
       return null;
     });
     return last[0];
