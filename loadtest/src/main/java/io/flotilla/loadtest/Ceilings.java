@@ -13,9 +13,8 @@ import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import io.flotilla.persistence.CqlSessions;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.concurrent.Semaphore;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -30,37 +29,31 @@ final class Ceilings {
   private Ceilings() {}
 
   /**
-   * Inserts count journal-shaped rows (partition key, sequence number, a blob) into a table of its own in
-   * keyspace, at most concurrency in flight; answers inserts per second.
+   * Journal-shaped rows (partition key, sequence number, a blob) inserted into a table of its own in the hub's
+   * keyspace, one async insert per call.
    */
-  static double cqlInsertsPerSecond(String contactPoint, String keyspace, int count, int concurrency)
-      throws Exception {
-    int colon = contactPoint.lastIndexOf(':');
-    try (CqlSession session = CqlSessions.open(contactPoint.substring(0, colon),
-        Integer.parseInt(contactPoint.substring(colon + 1)), Duration.ofSeconds(30))) {
+  static final class RawInserts implements AutoCloseable {
+    private final CqlSession session;
+    private final PreparedStatement insert;
+    private final ByteBuffer event = ByteBuffer.wrap(new byte[EVENT_BYTES]);
+
+    RawInserts(String contactPoint, String keyspace) {
+      int colon = contactPoint.lastIndexOf(':');
+      this.session = CqlSessions.open(contactPoint.substring(0, colon),
+          Integer.parseInt(contactPoint.substring(colon + 1)), Duration.ofSeconds(30));
       String table = keyspace + ".ceiling_inserts";
       session.execute("CREATE TABLE IF NOT EXISTS " + table
           + " (persistence_id text, sequence_nr bigint, event blob, PRIMARY KEY (persistence_id, sequence_nr))");
-      PreparedStatement insert = session.prepare("INSERT INTO " + table
-          + " (persistence_id, sequence_nr, event) VALUES (?, ?, ?)");
-      ByteBuffer event = ByteBuffer.wrap(new byte[EVENT_BYTES]);
-      Semaphore inFlight = new Semaphore(concurrency);
-      AtomicReference<Throwable> failure = new AtomicReference<>();
-      long start = System.nanoTime();
-      for (int i = 0; i < count && failure.get() == null; i++) {
-        inFlight.acquire();
-        session.executeAsync(insert.bind("ceiling-" + i, 1L, event.duplicate())).whenComplete((rows, error) -> {
-          if (error != null) {
-            failure.compareAndSet(null, error);
-          }
-          inFlight.release();
-        });
-      }
-      inFlight.acquire(concurrency);
-      if (failure.get() != null) {
-        throw new IllegalStateException("raw CQL inserts failed", failure.get());
-      }
-      return count / ((System.nanoTime() - start) / 1e9);
+      this.insert = session.prepare("INSERT INTO " + table + " (persistence_id, sequence_nr, event) VALUES (?, ?, ?)");
+    }
+
+    CompletableFuture<?> insert(int i) {
+      return session.executeAsync(insert.bind("ceiling-" + i, 1L, event.duplicate())).toCompletableFuture();
+    }
+
+    @Override
+    public void close() {
+      session.close();
     }
   }
 
