@@ -1,5 +1,6 @@
 package io.flotilla.hub.cluster;
 
+import akka.Done;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.SupervisorStrategy;
@@ -92,8 +93,11 @@ public final class ManagedClusterEntity
   public record UpdateLabels(Map<String, String> set, List<String> remove, String resourceVersion,
       ActorRef<Reply> replyTo) implements Command {}
 
-  /** Starts the entity after a hub restart, so its health timer runs even if its agent never reports. */
-  public record WakeUp() implements Command {}
+  /**
+   * Starts the entity after a hub restart, so its health timer runs even if its agent never reports;
+   * answered once it has recovered.
+   */
+  public record WakeUp(ActorRef<Done> replyTo) implements Command {}
 
   /**
    * The agent's tunnel connected (or re-registers on a timer). A different connection than the
@@ -301,7 +305,7 @@ public final class ManagedClusterEntity
                 ? new Authenticated(true, state.registration().namespace()) : new Authenticated(false, null)))
         .onCommand(Deregister.class, this::onDeregister)
         .onCommand(UpdateLabels.class, this::onUpdateLabels)
-        .onCommand(WakeUp.class, (state, cmd) -> Effect().none())
+        .onCommand(WakeUp.class, (state, cmd) -> Effect().reply(cmd.replyTo(), Done.getInstance()))
         .onCommand(HeartbeatOverdue.class, this::onHeartbeatOverdue)
         .onCommand(TunnelOpened.class, this::onTunnelOpened)
         .onCommand(TunnelClosed.class, (state, cmd) -> {
@@ -455,19 +459,33 @@ public final class ManagedClusterEntity
     String clusterName = spec.clusterName() != null ? spec.clusterName()
         : state.registration() != null ? state.registration().clusterName()
         : "clusternet-cluster-" + randomSuffix();
+    return approved(cmd.requestName(), spec, cmd.registeredBy(), namespace, clusterName, newToken(clusterId),
+        deps.tokenCipher(), deps.clock().instant());
+  }
+
+  /** A fresh cluster token: the cluster ID in front routes authentication to its entity. */
+  public static String newToken(String clusterId) {
+    return clusterId + "." + Secrets.randomToken(32);
+  }
+
+  /**
+   * The approval of a request for {@code spec.clusterId()}: what this entity persists, and what a
+   * benchmark writes straight into the journal to stand up a large fleet (loadtest's JournalSeed).
+   */
+  public static Registered approved(String requestName, ClusterRegistrationRequest.Spec spec, String registeredBy,
+      String namespace, String clusterName, String token, TokenCipher tokenCipher, Instant at) {
     Map<String, String> labels = new LinkedHashMap<>();
     if (spec.clusterLabels() != null) {
       labels.putAll(spec.clusterLabels());
     }
-    labels.put(ManagedCluster.LABEL_CLUSTER_ID, clusterId);
+    labels.put(ManagedCluster.LABEL_CLUSTER_ID, spec.clusterId());
     labels.put(ManagedCluster.LABEL_CLUSTER_NAME, clusterName);
-    labels.put(ManagedCluster.LABEL_REGISTERED_BY, cmd.registeredBy());
-    String token = clusterId + "." + Secrets.randomToken(32);
-    return new Registered(clusterId, cmd.requestName(), UUID.randomUUID().toString(), spec, namespace, clusterName,
+    labels.put(ManagedCluster.LABEL_REGISTERED_BY, registeredBy);
+    return new Registered(spec.clusterId(), requestName, UUID.randomUUID().toString(), spec, namespace, clusterName,
         UUID.randomUUID().toString(),
         Objects.requireNonNullElse(spec.clusterType(), DEFAULT_CLUSTER_TYPE),
         Objects.requireNonNullElse(spec.syncMode(), DEFAULT_SYNC_MODE),
-        Map.copyOf(labels), Secrets.sha256Hex(token), deps.tokenCipher().encrypt(token), deps.clock().instant());
+        Map.copyOf(labels), Secrets.sha256Hex(token), tokenCipher.encrypt(token), at);
   }
 
   private Effect<Event, State> onUpdateStatus(State state, UpdateStatus cmd) {

@@ -77,7 +77,7 @@ class SerializationTest {
         new ManagedClusterEntity.State(registered, true, status, Instant.now(),
             new ManagedClusterEntity.Health("ClusterStatusUnknown", "2026-11-24T10:09:00Z"), 7),
         new ManagedClusterEntity.UpdateLabels(Map.of("zone", "a"), List.of("old"), null, replies),
-        new ManagedClusterEntity.WakeUp(),
+        new ManagedClusterEntity.WakeUp(testKit.<akka.Done>createTestProbe().ref()),
         new ManagedClusterEntity.LabelsChanged(id, "ns", "shop", Map.of("zone", "a"), Instant.now()),
         new ManagedClusterEntity.HealthUnknown(id, "ns", "shop",
             new ManagedClusterEntity.Health("ClusterStatusNeverUpdated", "2026-11-24T10:09:00Z")),
