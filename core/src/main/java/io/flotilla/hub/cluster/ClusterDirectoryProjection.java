@@ -33,10 +33,11 @@ public final class ClusterDirectoryProjection extends Handler<EventEnvelope<Mana
 
   /**
    * Runs the slices' projections spread over the hub's nodes (at-least-once; writes are
-   * idempotent, and so must the listener be: a replay tells it again).
+   * idempotent, and so must the listener be: a replay tells it again). Each cluster's events in
+   * order, different clusters' concurrently: rows are per cluster.
    */
   public static void init(ActorSystem<?> system, ClusterDirectory directory, Listener listener, EventRecorder events) {
-    TaggedProjections.<ManagedClusterEntity.Event>start(system, NAME, ManagedClusterEntity.DIRECTORY_SLICES,
+    TaggedProjections.<ManagedClusterEntity.Event>startPerEntity(system, NAME, ManagedClusterEntity.DIRECTORY_SLICES,
         ManagedClusterEntity::tag, slice -> new ClusterDirectoryProjection(directory, listener, events));
   }
 
