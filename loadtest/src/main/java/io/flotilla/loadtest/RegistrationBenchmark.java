@@ -11,14 +11,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
 
 /**
@@ -119,47 +115,13 @@ public final class RegistrationBenchmark {
         registration(UUID.randomUUID().toString())));
   }
 
-  private record Phase(String name, int requests, double seconds, long[] latencies) {
-    String row() {
-      return String.format("| %s | %d | %.0f | %.1f | %.1f |", name, requests, perSecond(),
-          percentile(0.50), percentile(0.99));
-    }
-
-    double perSecond() {
-      return requests / seconds;
-    }
-
-    double percentile(double p) {
-      return latencies[(int) Math.min(latencies.length - 1, Math.floor(p * latencies.length))] / 1e6;
-    }
-  }
-
-  /** Runs `count` requests with at most `concurrency` in flight. */
+  /** Runs `count` requests with at most `concurrency` in flight; fails if any failed. */
   private Phase phase(String name, int count, IntFunction<CompletableFuture<?>> request) {
-    Semaphore inFlight = new Semaphore(concurrency);
-    long[] latencies = new long[count];
-    AtomicInteger failures = new AtomicInteger();
-    List<CompletableFuture<?>> all = new ArrayList<>(count);
-    long start = System.nanoTime();
-    for (int i = 0; i < count; i++) {
-      inFlight.acquireUninterruptibly();
-      int index = i;
-      long sent = System.nanoTime();
-      all.add(request.apply(i).whenComplete((ok, failure) -> {
-        latencies[index] = System.nanoTime() - sent;
-        if (failure != null) {
-          failures.incrementAndGet();
-        }
-        inFlight.release();
-      }));
+    Phase phase = Phase.run(name, count, concurrency, request);
+    if (phase.failures() > 0) {
+      throw new IllegalStateException(name + ": " + phase.failures() + " of " + count + " requests failed");
     }
-    CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).exceptionally(f -> null).join();
-    double seconds = (System.nanoTime() - start) / 1e9;
-    if (failures.get() > 0) {
-      throw new IllegalStateException(name + ": " + failures.get() + " of " + count + " requests failed");
-    }
-    Arrays.sort(latencies);
-    return new Phase(name, count, seconds, latencies);
+    return phase;
   }
 
   /** A status report of the registered cluster crr to the hub at base. */
