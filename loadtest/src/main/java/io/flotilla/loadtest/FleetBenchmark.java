@@ -233,12 +233,12 @@ public final class FleetBenchmark {
     }
   }
 
-  private static long usedHeapAfterGc() {
+  static long usedHeapAfterGc() {
     System.gc();
     return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
   }
 
-  private static double seconds(long startNanos) {
+  static double seconds(long startNanos) {
     return (System.nanoTime() - startNanos) / 1e9;
   }
 }

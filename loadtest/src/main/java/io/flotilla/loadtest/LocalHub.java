@@ -31,15 +31,17 @@ import java.util.stream.StreamSupport;
 public final class LocalHub implements AutoCloseable {
   private final EmbeddedCassandra cassandra;
   private final List<Hub> nodes;
+  private final List<Config> configs;
   private final List<Integer> ports;
   private final HubHome home;
   private final String contactPoint;
   private final String keyspace;
 
-  private LocalHub(EmbeddedCassandra cassandra, List<Hub> nodes, List<Integer> ports, HubHome home,
-      String contactPoint, String keyspace) {
+  private LocalHub(EmbeddedCassandra cassandra, List<Hub> nodes, List<Config> configs, List<Integer> ports,
+      HubHome home, String contactPoint, String keyspace) {
     this.cassandra = cassandra;
     this.nodes = nodes;
+    this.configs = configs;
     this.ports = ports;
     this.home = home;
     this.contactPoint = contactPoint;
@@ -56,6 +58,7 @@ public final class LocalHub implements AutoCloseable {
     EmbeddedCassandra cassandra = external == null || external.isBlank()
         ? EmbeddedCassandra.start(dir.resolve("cassandra")) : null;
     List<Hub> nodes = new ArrayList<>();
+    List<Config> configs = new ArrayList<>();
     try {
       String contactPoint = cassandra != null ? cassandra.contactPoint() : external;
       List<Integer> ports = new ArrayList<>();
@@ -68,11 +71,12 @@ public final class LocalHub implements AutoCloseable {
           .withFallback(ConfigFactory.load());
       List<String> seeds = List.of();
       for (int port : ports) {
-        nodes.add(Hub.start(nodeConfig(port, nodeCount, seeds).withFallback(common), home));
+        configs.add(nodeConfig(port, nodeCount, seeds).withFallback(common));
+        nodes.add(Hub.start(configs.get(configs.size() - 1), home));
         seeds = List.of(Cluster.get(nodes.get(0).system()).selfMember().address().toString());
       }
       awaitAllUp(nodes);
-      return new LocalHub(cassandra, List.copyOf(nodes), List.copyOf(ports), home, contactPoint, keyspace);
+      return new LocalHub(cassandra, nodes, List.copyOf(configs), List.copyOf(ports), home, contactPoint, keyspace);
     } catch (Exception | Error e) {
       closeAll(nodes, cassandra);
       throw e;
@@ -150,6 +154,18 @@ public final class LocalHub implements AutoCloseable {
   /** Every node's URL, in start order. */
   public List<String> baseUrls() {
     return ports.stream().map(port -> "https://127.0.0.1:" + port).toList();
+  }
+
+  /**
+   * A full restart of a one-node hub on the same Cassandra, keyspace, home and port: the node
+   * stops (its entities and projections with it) and a new one starts, as `bin/flotilla hub` would.
+   */
+  public void restart() throws Exception {
+    if (nodes.size() != 1) {
+      throw new IllegalStateException("restart takes a one-node hub");
+    }
+    nodes.remove(0).close();
+    nodes.add(Hub.start(configs.get(0), home));
   }
 
   @Override

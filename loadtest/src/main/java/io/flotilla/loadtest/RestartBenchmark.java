@@ -1,0 +1,152 @@
+package io.flotilla.loadtest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.flotilla.api.JvmDefaults;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A full hub restart under a large registered fleet. N clusters, registered and reporting, are
+ * seeded through the journal ({@link JournalSeed}); the directory projection builds the read
+ * models from them; then the hub restarts on the same Cassandra and the benchmark measures: time
+ * until it is ready, every cluster listed again, single clusters read by path (their entities
+ * recover from the journal), and the whole fleet reporting once (catch-up: every cluster entity
+ * recovered and current), with the Unknown verdicts that follow and the heap per active cluster.
+ *
+ * <pre>bin/flotilla bench restart --clusters 100000 --concurrency 64</pre>
+ */
+public final class RestartBenchmark {
+  private static final String CLUSTERS = Shapes.CLUSTERS_API + "/managedclusters";
+  private static final String FLEET = "/apis/fleet.flotilla.io/v1alpha1/fleetsummaries/fleet";
+  private static final Duration POLL = Duration.ofSeconds(1);
+  /** Clusters seeded at once: a few Cassandra requests each, well below the driver's 1,024 per connection. */
+  private static final int SEED_IN_FLIGHT = 128;
+
+  /** What a run measured; seconds unless named otherwise. */
+  record Result(int clusters, Phase seeding, double directoryCaughtUp, double restarted, double ready,
+      double firstPage, int listed, double listedIn, Phase reads, Phase catchUp, long unknownAfter,
+      long readyAfter, long heapBytesPerCluster) {}
+
+  public static void main(String[] args) throws Exception {
+    JvmDefaults.apply();
+    Map<String, String> options = RegistrationBenchmark.parse(args);
+    try (LocalHub hub = LocalHub.start()) {
+      run(hub, Integer.parseInt(options.getOrDefault("clusters", "10000")),
+          Integer.parseInt(options.getOrDefault("concurrency", "64")),
+          Integer.parseInt(options.getOrDefault("reads", "1000")));
+    }
+    System.exit(0);
+  }
+
+  static Result run(LocalHub hub, int clusters, int concurrency, int reads) throws Exception {
+    HubTarget target = new HubTarget(hub.baseUrls(), hub.home().adminToken(), hub.home().bootstrapToken(),
+        hub.home().caCertificatePem(), null);
+    FleetClient client = new FleetClient(target, concurrency);
+    System.out.printf("%nFlotilla restart benchmark: %d clusters, %d in flight, %d cores, %d MB max heap%n", clusters,
+        concurrency, Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20);
+    JournalSeed seed = new JournalSeed(hub.hub().system(), hub.home().tokenCipher());
+    FleetClient.Cluster[] fleet = new FleetClient.Cluster[clusters];
+    Phase seeding = Phase.run("seed: each cluster's 3 events into the journal", clusters, SEED_IN_FLIGHT,
+        i -> seed.seed(i).thenAccept(cluster -> fleet[i] = cluster));
+    require(seeding.failures() == 0, seeding.failures() + " seed writes failed");
+    System.out.printf("seeded %d clusters in %.1f s (%.0f /s)%n", clusters, seeding.seconds(), seeding.perSecond());
+
+    long start = System.nanoTime();
+    awaitFleet(client, clusters, Instant.EPOCH, Duration.ofMinutes(60));
+    double directoryCaughtUp = FleetBenchmark.seconds(start);
+    System.out.printf("the directory lists all %d %.1f s after the last journal write%n", clusters, directoryCaughtUp);
+
+    start = System.nanoTime();
+    hub.restart();
+    double restarted = FleetBenchmark.seconds(start);
+    awaitReady(target);
+    double ready = FleetBenchmark.seconds(start);
+    long pageStart = System.nanoTime();
+    client.get(CLUSTERS + "?limit=500", target.adminToken()).join();
+    double firstPage = FleetBenchmark.seconds(pageStart);
+    System.out.printf("restart: node up in %.1f s, /readyz 200 after %.1f s, a first page of 500 in %.2f s%n",
+        restarted, ready, firstPage);
+    long heapBefore = FleetBenchmark.usedHeapAfterGc(); // the restarted node, before any cluster entity runs
+
+    start = System.nanoTime();
+    int listed = client.count(CLUSTERS, null).join();
+    double listedIn = FleetBenchmark.seconds(start);
+    System.out.printf("all clusters listed by pages of 500: %d of %d in %.1f s%n", listed, clusters, listedIn);
+
+    Phase byPath = Phase.run("GET one cluster by path (its entities recover)", reads, concurrency,
+        i -> client.get(fleet[ThreadLocalRandom.current().nextInt(clusters)].path(), target.adminToken()));
+    Instant catchUpStart = Instant.now();
+    Phase catchUp = Phase.run("every cluster reports once after the restart", clusters, concurrency,
+        i -> client.put(fleet[i].path() + "/status", fleet[i].token(),
+            Shapes.statusReport(fleet[i].namespace(), fleet[i].name(), "v1.30.2")));
+    JsonNode summary = awaitFleet(client, clusters, catchUpStart, Duration.ofMinutes(5));
+    long unknown = summary.at("/readiness/Unknown").asLong();
+    long readyClusters = summary.at("/readiness/Ready").asLong();
+
+    Arrays.fill(fleet, null); // the benchmark's own copy of the credentials is not the hub's cost
+    long heapPerCluster = (FleetBenchmark.usedHeapAfterGc() - heapBefore) / clusters;
+
+    System.out.printf("%n| phase | requests | per second | p50 ms | p99 ms |%n|---|---|---|---|---|%n");
+    for (Phase phase : new Phase[] {seeding, byPath, catchUp}) {
+      System.out.println(phase.row() + (phase.failures() > 0 ? " (" + phase.failures() + " failed)" : ""));
+    }
+    System.out.printf("%nfleet summary after the catch-up: %d Ready, %d Unknown of %d%n", readyClusters, unknown,
+        clusters);
+    System.out.printf("heap after GC, growth since the restart per cluster, every cluster entity active: "
+        + "%d bytes (the benchmark's own credentials dropped first)%n", heapPerCluster);
+    return new Result(clusters, seeding, directoryCaughtUp, restarted, ready, firstPage, listed, listedIn, byPath,
+        catchUp, unknown, readyClusters, heapPerCluster);
+  }
+
+  /** The fleet summary once it counts every cluster and was computed after {@code after}. */
+  private static JsonNode awaitFleet(FleetClient client, int clusters, Instant after, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    JsonNode summary = null;
+    while (System.nanoTime() < deadline) {
+      summary = FleetClient.retrying(() -> client.get(FLEET, client.target().adminToken()), 10).join();
+      if (summary.path("total").asLong() == clusters && Instant.parse(summary.path("asOf").asText()).isAfter(after)) {
+        return summary;
+      }
+      pause();
+    }
+    throw new IllegalStateException("the fleet summary did not count " + clusters + " clusters within " + timeout
+        + ": " + summary);
+  }
+
+  private static void awaitReady(HubTarget target) throws Exception {
+    HttpClient http = HttpClient.newBuilder().sslContext(target.sslContext()).build();
+    long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+    while (System.nanoTime() < deadline) {
+      try {
+        if (http.send(HttpRequest.newBuilder(URI.create(target.baseUrl() + "/readyz")).build(),
+            HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+          return;
+        }
+      } catch (java.io.IOException e) {
+        // not listening yet
+      }
+      pause();
+    }
+    throw new IllegalStateException("the restarted hub was not ready within 5 minutes");
+  }
+
+  private static void pause() {
+    CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(POLL.toMillis(), TimeUnit.MILLISECONDS))
+        .join();
+  }
+
+  private static void require(boolean condition, String message) {
+    if (!condition) {
+      throw new IllegalStateException(message);
+    }
+  }
+}
