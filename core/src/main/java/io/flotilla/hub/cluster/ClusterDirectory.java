@@ -57,7 +57,7 @@ public final class ClusterDirectory {
   CompletionStage<Done> registered(ManagedClusterEntity.Registered event, long revision) {
     ManagedCluster object = ManagedClusterEntity.managedCluster(event, null, revision);
     return session.executeWrite("INSERT INTO " + table
-            + " (namespace, name, cluster_id, resource_version, object, status, health) VALUES (?, ?, ?, ?, ?, null, null)",
+            + " (namespace, name, cluster_id, resource_version, object) VALUES (?, ?, ?, ?, ?)",
         event.namespace(), event.clusterName(), event.clusterId(), revision, Json.writeString(object))
         .thenCompose(done -> relabel(event.namespace(), event.clusterName(), Map.of(), event.labels()));
   }
@@ -83,8 +83,11 @@ public final class ClusterDirectory {
   }
 
   CompletionStage<Done> statusReported(ManagedClusterEntity.StatusReported event, long revision) {
+    // health is cleared only when it was set: a null written is a tombstone, and one per row doubles
+    // what every scan of the directory reads (a registration's row leaves status and health unset)
+    String clearHealth = event.healthRecovered() ? ", health = null" : "";
     return session.executeWrite("UPDATE " + table
-            + " SET status = ?, health = null, resource_version = ? WHERE namespace = ? AND name = ?",
+            + " SET status = ?" + clearHealth + ", resource_version = ? WHERE namespace = ? AND name = ?",
         Json.writeString(event.status()), revision, event.namespace(), event.name());
   }
 
