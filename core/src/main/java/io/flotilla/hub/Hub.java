@@ -38,6 +38,7 @@ import io.flotilla.hub.http.MetricsEndpoint;
 import io.flotilla.hub.http.ManagedClusterHandler;
 import io.flotilla.hub.http.ObjectApi;
 import io.flotilla.hub.http.ResourceHandler;
+import io.flotilla.hub.http.RequestBodyReader;
 import io.flotilla.hub.http.ResourceRoutes;
 import io.flotilla.hub.http.StoreAvailability;
 import io.flotilla.hub.http.UiRoutes;
@@ -145,8 +146,9 @@ public final class Hub implements AutoCloseable {
           Kinds.all(home.tokenCipher()), hub.getDuration("apps.reconcile-timeout"));
       ClusterDirectoryProjection.init(system, directory, apps, events);
       // API failures that come from Cassandra being gone are answered 503, not 504/500 (StoreAvailability)
-      ResourceRoutes resources = new ResourceRoutes(handlers, authenticator, metrics, hub.getBytes("max-request-bytes"),
-          hub.getDuration("request-body-timeout").toMillis(), new StoreAvailability(() -> cassandraProblem(session)));
+      ResourceRoutes resources = new ResourceRoutes(handlers, authenticator, metrics,
+          new RequestBodyReader(hub.getBytes("max-request-bytes"), hub.getBytes("oversize-request-drain-bytes"),
+              hub.getDuration("request-body-timeout")), new StoreAvailability(() -> cassandraProblem(session)));
       Config tunnel = hub.getConfig("tunnel");
       TunnelRoutes tunnels = new TunnelRoutes(system, clusters, authenticator, new TunnelConnection.Settings(
           TunnelSettings.DEFAULT.withPing(tunnel.getDuration("ping-interval"), tunnel.getDuration("ping-timeout")),

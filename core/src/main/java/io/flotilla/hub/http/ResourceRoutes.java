@@ -22,7 +22,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
@@ -47,12 +46,11 @@ public final class ResourceRoutes extends AllDirectives {
   private final Map<String, Map<String, ResourceHandler>> handlersByGroupVersion = new LinkedHashMap<>();
   private final Authenticator authenticator;
   private final HubMetrics metrics;
-  private final long maxBodyBytes;
-  private final long bodyTimeoutMillis;
+  private final RequestBodyReader bodies;
   private final StoreAvailability store;
 
   public ResourceRoutes(List<ResourceHandler> handlers, Authenticator authenticator, HubMetrics metrics,
-      long maxBodyBytes, long bodyTimeoutMillis, StoreAvailability store) {
+      RequestBodyReader bodies, StoreAvailability store) {
     for (ResourceHandler handler : handlers) {
       handlersByGroupVersion.computeIfAbsent(handler.type().groupVersion(), gv -> new LinkedHashMap<>())
           .put(handler.type().plural(), handler);
@@ -66,8 +64,7 @@ public final class ResourceRoutes extends AllDirectives {
     }
     this.authenticator = authenticator;
     this.metrics = metrics;
-    this.maxBodyBytes = maxBodyBytes;
-    this.bodyTimeoutMillis = bodyTimeoutMillis;
+    this.bodies = bodies;
     this.store = store;
   }
 
@@ -224,14 +221,8 @@ public final class ResourceRoutes extends AllDirectives {
       throw StatusException.unsupportedMediaType("the body of the request was in an unknown format - accepted"
           + " media types include: " + String.join(", ", accepted) + " (got " + mediaType + ")");
     }
-    Optional<Long> declared = request.entity().getContentLengthOption().isPresent()
-        ? Optional.of(request.entity().getContentLengthOption().getAsLong()) : Optional.empty();
-    if (declared.isPresent() && declared.get() > maxBodyBytes) {
-      throw StatusException.tooLarge(maxBodyBytes);
-    }
-    return request.entity().withSizeLimit(maxBodyBytes).toStrict(bodyTimeoutMillis, materializer)
-        .thenApply(strict -> mediaType.equals(JSON_PATCH)
-            ? Json.parsePatch(strict.getData().toArray()) : Json.parse(strict.getData().toArray()));
+    return bodies.read(request.entity(), materializer)
+        .thenApply(bytes -> mediaType.equals(JSON_PATCH) ? Json.parsePatch(bytes) : Json.parse(bytes));
   }
 
   private static CompletionStage<HttpResponse> get(String method, java.util.function.Supplier<Object> document) {
