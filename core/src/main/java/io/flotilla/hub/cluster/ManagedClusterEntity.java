@@ -29,7 +29,6 @@ import io.flotilla.hub.HubMetrics;
 import io.flotilla.hub.security.Secrets;
 import io.flotilla.hub.security.TokenCipher;
 import io.flotilla.hub.tunnel.TunnelConnection;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -233,7 +232,6 @@ public final class ManagedClusterEntity
   private final TimerScheduler<Command> timers;
   private final String clusterId;
   private final Dependencies deps;
-  private final SecureRandom random = new SecureRandom();
   /** The newest report time; persisted only per the heartbeat policy (DESIGN.md). */
   private Instant lastObserved;
   /**
@@ -458,7 +456,7 @@ public final class ManagedClusterEntity
     ClusterRegistrationRequest.Spec spec = cmd.spec();
     String clusterName = spec.clusterName() != null ? spec.clusterName()
         : state.registration() != null ? state.registration().clusterName()
-        : "clusternet-cluster-" + randomSuffix();
+        : "clusternet-cluster-" + Secrets.randomLowerAlphanumeric(5);
     return approved(cmd.requestName(), spec, cmd.registeredBy(), namespace, clusterName, newToken(clusterId),
         deps.tokenCipher(), deps.clock().instant());
   }
@@ -657,15 +655,6 @@ public final class ManagedClusterEntity
   }
 
   private String generatedNamespace() {
-    return "clusternet-" + randomSuffix();
-  }
-
-  private String randomSuffix() {
-    String alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
-    StringBuilder suffix = new StringBuilder(5);
-    for (int i = 0; i < 5; i++) {
-      suffix.append(alphabet.charAt(random.nextInt(alphabet.length())));
-    }
-    return suffix.toString();
+    return "clusternet-" + Secrets.randomLowerAlphanumeric(5);
   }
 }

@@ -12,8 +12,8 @@ public final class Secrets {
 
   private static final SecureRandom RANDOM = new SecureRandom();
 
-  /** Kubernetes bootstrap tokens ({@code [a-z0-9]{6}.[a-z0-9]{16}}) only allow these characters. */
-  private static final char[] BOOTSTRAP_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789".toCharArray();
+  /** Kubernetes bootstrap tokens ({@code [a-z0-9]{6}.[a-z0-9]{16}}) and DNS-1123 labels allow these characters. */
+  private static final char[] LOWER_ALPHANUMERIC = "abcdefghijklmnopqrstuvwxyz0123456789".toCharArray();
   private static final int BOOTSTRAP_ID_LENGTH = 6;
   private static final int BOOTSTRAP_SECRET_LENGTH = 16;
 
@@ -32,7 +32,7 @@ public final class Secrets {
 
   /** A fresh token in the Kubernetes bootstrap-token shape: {@code <6-char id>.<16-char secret>}. */
   public static String newBootstrapToken() {
-    return randomBootstrapChars(BOOTSTRAP_ID_LENGTH) + "." + randomBootstrapChars(BOOTSTRAP_SECRET_LENGTH);
+    return randomLowerAlphanumeric(BOOTSTRAP_ID_LENGTH) + "." + randomLowerAlphanumeric(BOOTSTRAP_SECRET_LENGTH);
   }
 
   /** Lower-case hex SHA-256 of the UTF-8 bytes of {@code value}. */
@@ -51,11 +51,12 @@ public final class Secrets {
     return MessageDigest.isEqual(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
   }
 
-  private static String randomBootstrapChars(int length) {
+  /** {@code length} uniformly random characters of {@code [a-z0-9]} (valid in DNS-1123 names and bootstrap tokens). */
+  public static String randomLowerAlphanumeric(int length) {
     char[] chars = new char[length];
     for (int i = 0; i < length; i++) {
       // nextInt(bound) rejects out-of-range samples, so each character is uniform (no modulo bias)
-      chars[i] = BOOTSTRAP_ALPHABET[RANDOM.nextInt(BOOTSTRAP_ALPHABET.length)];
+      chars[i] = LOWER_ALPHANUMERIC[RANDOM.nextInt(LOWER_ALPHANUMERIC.length)];
     }
     return new String(chars);
   }
