@@ -226,6 +226,11 @@ public final class FleetClient {
     return send(request(path, token).GET());
   }
 
+  /** A GET that may take longer than requests usually do (a fleet-wide scan). */
+  public CompletableFuture<JsonNode> get(String path, String token, Duration timeout) {
+    return send(request(path, token).timeout(timeout).GET());
+  }
+
   public CompletableFuture<JsonNode> post(String path, String token, String json) {
     return send(request(path, token).header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(json)));
