@@ -2,7 +2,6 @@ package io.flotilla.loadtest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.flotilla.api.JvmDefaults;
-import io.flotilla.hub.cluster.ManagedClusterEntity;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -121,14 +120,10 @@ public final class RestartBenchmark {
    * fleet summary or a full list would scan a directory that is still being written.
    */
   private static void awaitDirectory(FleetClient client, FleetClient.Cluster[] fleet, Duration timeout) {
-    List<FleetClient.Cluster> lastOfEverySlice = new ArrayList<>();
-    for (int slice = 0; slice < ManagedClusterEntity.DIRECTORY_SLICES; slice++) {
-      String tag = ManagedClusterEntity.tag(slice);
-      // seeding has SEED_IN_FLIGHT clusters in flight: the last written of a slice is among its last ones
-      Arrays.stream(fleet, Math.max(0, fleet.length - 2 * SEED_IN_FLIGHT), fleet.length)
-          .filter(cluster -> ManagedClusterEntity.tagFor(cluster.clusterId()).equals(tag))
-          .forEach(lastOfEverySlice::add);
-    }
+    // seeding has SEED_IN_FLIGHT clusters in flight, so the last written of each slice is among the
+    // last ones seeded; twice that many random cluster IDs cover all DIRECTORY_SLICES (4)
+    List<FleetClient.Cluster> lastOfEverySlice = new ArrayList<>(
+        Arrays.asList(fleet).subList(Math.max(0, fleet.length - 2 * SEED_IN_FLIGHT), fleet.length));
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!lastOfEverySlice.isEmpty()) {
       require(System.nanoTime() < deadline, "the directory did not show " + lastOfEverySlice.size()
