@@ -125,8 +125,11 @@ public final class ManagedClusterEntity
 
   public record RequestFound(ClusterRegistrationRequest request) implements Reply {}
 
-  /** valid: the token is this cluster's; namespace: its dedicated namespace (what the token may reach). */
-  public record Authenticated(boolean valid, String namespace) implements Reply {}
+  /**
+   * valid: the token is this cluster's; namespace: its dedicated namespace (what the token may reach);
+   * clusterName: its ManagedCluster's name there.
+   */
+  public record Authenticated(boolean valid, String namespace, String clusterName) implements Reply {}
 
   public record TunnelFound(ActorRef<TunnelConnection.Command> connection) implements Reply {}
 
@@ -307,7 +310,8 @@ public final class ManagedClusterEntity
     } else if (command instanceof Authenticate cmd) {
       return Effect().reply(cmd.replyTo(), state.active()
           && Secrets.constantTimeEquals(state.registration().tokenSha256(), cmd.tokenSha256())
-          ? new Authenticated(true, state.registration().namespace()) : new Authenticated(false, null));
+          ? new Authenticated(true, state.registration().namespace(), state.registration().clusterName())
+          : new Authenticated(false, null, null));
     } else if (command instanceof Deregister cmd) {
       return onDeregister(state, cmd);
     } else if (command instanceof UpdateLabels cmd) {

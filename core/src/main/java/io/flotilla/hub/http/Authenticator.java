@@ -67,7 +67,7 @@ public final class Authenticator {
             askTimeout)
         .thenApply(reply -> {
           if (reply instanceof ManagedClusterEntity.Authenticated auth && auth.valid()) {
-            return new Principal.Cluster(clusterId, auth.namespace());
+            return new Principal.Cluster(clusterId, auth.namespace(), auth.clusterName());
           }
           throw StatusException.unauthorized();
         });

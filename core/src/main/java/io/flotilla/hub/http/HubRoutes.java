@@ -11,7 +11,6 @@ import io.flotilla.hub.tunnel.TunnelRoutes;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.util.Optional;
-import java.util.function.Supplier;
 
 /**
  * Every route of the hub, with anything unmatched answered as a Status too, behind the limit on
@@ -42,17 +41,18 @@ public final class HubRoutes extends AllDirectives {
             StatusException.notFound("the server could not find the requested resource").status())))
         .build()
         .withFallback(RejectionHandler.defaultHandler());
-    return handleRejections(rejections, () -> limitingAuthFailures(
-        () -> concat(health.route(), tunnels.route(), ui.route(), resources.route())));
+    // built once: a route built inside a per-request directive would be rebuilt for every request
+    Route all = concat(health.route(), tunnels.route(), ui.route(), resources.route());
+    return handleRejections(rejections, () -> limitingAuthFailures(all));
   }
 
   /** 429 for an address that failed authentication too often lately; every 401 answered counts. */
-  private Route limitingAuthFailures(Supplier<Route> inner) {
+  private Route limitingAuthFailures(Route inner) {
     return extractRequest(request -> {
       Optional<InetAddress> address = request.getAttribute(AttributeKeys.remoteAddress)
           .flatMap(remote -> remote.getAddress());
       if (address.isEmpty()) {
-        return inner.get();
+        return inner;
       }
       long blocked = authFailures.blockedForSeconds(address.get());
       if (blocked > 0) {
@@ -64,7 +64,7 @@ public final class HubRoutes extends AllDirectives {
           authFailures.failed(address.get());
         }
         return response;
-      }, inner);
+      }, () -> inner);
     });
   }
 }

@@ -186,12 +186,10 @@ public final class ManagedClusterHandler implements ResourceHandler {
             || body.status().heartbeatFrequencySeconds() > 0, "status.heartbeatFrequencySeconds", "must be positive")
         .throwIfInvalid(TYPE.kind(), request.name());
     String resourceVersion = body.metadata() == null ? null : body.metadata().resourceVersion();
+    requireOwn(own, request);
     long started = System.nanoTime();
-    return current(own.clusterId()).thenCompose(cluster -> {
-      requireSame(cluster, request);
-      return clusters.ask(own.clusterId(),
-          replyTo -> new ManagedClusterEntity.UpdateStatus(body.status(), resourceVersion, replyTo));
-    }).thenApply(reply -> {
+    return clusters.ask(own.clusterId(),
+        replyTo -> new ManagedClusterEntity.UpdateStatus(body.status(), resourceVersion, replyTo)).thenApply(reply -> {
       if (reply instanceof ManagedClusterEntity.Conflict conflict) {
         throw StatusException.conflict(TYPE, request.name(), conflict.message());
       }
@@ -255,10 +253,8 @@ public final class ManagedClusterHandler implements ResourceHandler {
   /** The ManagedCluster at namespace/name, if the principal may see it. */
   private CompletionStage<ManagedCluster> resolve(Request request) {
     if (request.principal() instanceof Principal.Cluster own) {
-      return current(own.clusterId()).thenApply(cluster -> {
-        requireSame(cluster, request);
-        return cluster;
-      });
+      requireOwn(own, request);
+      return current(own.clusterId());
     }
     if (!request.principal().readsFleet()) {
       return CompletableFuture.failedFuture(forbidden());
@@ -286,10 +282,10 @@ public final class ManagedClusterHandler implements ResourceHandler {
         r -> StatusException.notFound(TYPE, name)).cluster();
   }
 
-  private static void requireSame(ManagedCluster own, Request request) {
-    if (!own.metadata().namespace().equals(request.namespace()) || !own.metadata().name().equals(request.name())) {
+  private static void requireOwn(Principal.Cluster own, Request request) {
+    if (!own.namespace().equals(request.namespace()) || !own.name().equals(request.name())) {
       throw StatusException.forbidden("a cluster token may access only its own ManagedCluster ("
-          + own.metadata().namespace() + "/" + own.metadata().name() + ")");
+          + own.namespace() + "/" + own.name() + ")");
     }
   }
 

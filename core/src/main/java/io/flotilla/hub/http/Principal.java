@@ -14,8 +14,9 @@ public sealed interface Principal {
   /**
    * A registered cluster's agent: its own ManagedCluster and status, and in its dedicated
    * namespace what the agent needs to deploy (Descriptions and their status, HelmReleases).
+   * namespace and name: where its ManagedCluster is (known from the token check, so a heartbeat needs no lookup).
    */
-  record Cluster(String clusterId, String namespace) implements Principal {}
+  record Cluster(String clusterId, String namespace, String name) implements Principal {}
 
   /** Whether this principal may read every cluster and object (Secrets aside). */
   default boolean readsFleet() {

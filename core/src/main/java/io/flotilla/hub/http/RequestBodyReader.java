@@ -31,6 +31,12 @@ public final class RequestBodyReader {
   }
 
   public CompletionStage<byte[]> read(HttpEntity entity, Materializer materializer) {
+    if (entity instanceof HttpEntity.Strict strict) {
+      // already received whole (a small body usually is): no stream to run, which costs a heartbeat more than its JSON
+      return strict.getData().size() > maxBytes
+          ? CompletableFuture.failedFuture(StatusException.tooLarge(maxBytes))
+          : CompletableFuture.completedFuture(strict.getData().toArray());
+    }
     OptionalLong declared = entity.getContentLengthOption();
     if (declared.isPresent() && declared.getAsLong() > drainBytes) {
       return CompletableFuture.failedFuture(StatusException.tooLarge(maxBytes));

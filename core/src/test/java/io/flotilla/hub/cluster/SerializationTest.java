@@ -67,7 +67,7 @@ class SerializationTest {
         new ManagedClusterEntity.NamespaceAnswered("ns", false, "other", "timeout"),
         new ManagedClusterEntity.ClusterFound(cluster),
         new ManagedClusterEntity.RequestFound(request),
-        new ManagedClusterEntity.Authenticated(true, "clusternet-abcde"),
+        new ManagedClusterEntity.Authenticated(true, "clusternet-abcde", "cluster-1"),
         new ManagedClusterEntity.NotFound(id),
         new ManagedClusterEntity.Conflict("stale"),
         new ManagedClusterEntity.Unavailable("down"),

@@ -62,6 +62,14 @@ class RequestBodyReaderTest {
   }
 
   @Test
+  void aStrictBodyIsTakenAsItIsUpToTheCap() throws Exception {
+    byte[] body = "0123456789".repeat(10).getBytes();
+    assertArrayEquals(body, reader.read(HttpEntities.create(ContentTypes.APPLICATION_JSON, body), materializer)
+        .toCompletableFuture().get(5, TimeUnit.SECONDS));
+    assertTooLargeNamingTheCap(failure(HttpEntities.create(ContentTypes.APPLICATION_JSON, new byte[101])));
+  }
+
+  @Test
   void aBodyOverTheCapIsReadToItsEndBeforeThe413() {
     for (boolean declared : new boolean[] {true, false}) {
       AtomicLong pulled = new AtomicLong();
