@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -283,7 +284,8 @@ public final class ManagedClusterHandler implements ResourceHandler {
   }
 
   private static void requireOwn(Principal.Cluster own, Request request) {
-    if (!own.namespace().equals(request.namespace()) || !own.name().equals(request.name())) {
+    // null-safe: a node of the previous version answers the token check without the name
+    if (!Objects.equals(own.namespace(), request.namespace()) || !Objects.equals(own.name(), request.name())) {
       throw StatusException.forbidden("a cluster token may access only its own ManagedCluster ("
           + own.namespace() + "/" + own.name() + ")");
     }
