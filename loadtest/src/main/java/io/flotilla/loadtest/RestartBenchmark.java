@@ -139,7 +139,8 @@ public final class RestartBenchmark {
 
   /**
    * The fleet summary once it counts every cluster and was computed after {@code after}. A summary
-   * is one scan of the directory: a million rows take minutes, so one request may too.
+   * is one scan of the directory: a million rows take minutes, so the first read may outlast the
+   * hub's request timeout (retries wait for the same scan; later reads get its counts at once).
    */
   private static JsonNode awaitFleet(FleetClient client, int clusters, Instant after, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();

@@ -13,12 +13,16 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 
 /**
  * Fleet-wide counts (readiness, Kubernetes version, sync mode, every label's values) from one
- * streamed scan of the cluster directory, reused for {@code maxAge}. A scan is exact as of when
- * it ran and costs one pass over the read model, never a call to a ManagedCluster entity; at most
- * one runs at a time per node, and concurrent readers share it.
+ * streamed scan of the cluster directory. A scan is exact as of when it started and costs one pass
+ * over the read model, never a call to a ManagedCluster entity. Readers get the last finished
+ * scan's counts at once; when those are older than {@code maxAge} (counted from when the scan
+ * finished, so a long scan does not run back to back) a new scan starts in the background. Only a
+ * read before the first scan has finished waits for it: at a million clusters a scan takes longer
+ * than a request may. At most one scan runs at a time per node.
  */
 public final class FleetSummary {
   /** Label values kept per key; a key with more (a per-cluster ID, say) counts the rest as other values. */
@@ -39,36 +43,46 @@ public final class FleetSummary {
   /** One label key's values, the clusters with a value beyond the kept ones, and those without the label. */
   public record LabelCounts(Map<String, Long> values, long otherValues, long unlabelled) {}
 
-  private final CassandraSession session;
-  private final String table;
+  private final Function<Instant, CompletionStage<Counts>> scan;
   private final Duration maxAge;
   private final Clock clock;
-  private final Materializer materializer;
-  private CompletableFuture<Counts> latest;
-  private Instant latestStartedAt = Instant.MIN;
+  private CompletableFuture<Counts> scanning;
+  private Counts latest;
+  private Instant latestFinishedAt;
 
   public FleetSummary(CassandraSession session, String keyspace, Duration maxAge, Clock clock,
       Materializer materializer) {
-    this.session = session;
-    this.table = keyspace + "." + ClusterDirectory.TABLE;
+    this(asOf -> scan(session, keyspace, materializer, asOf), maxAge, clock);
+  }
+
+  /** Counts from {@code scan}, given the instant the scan starts at. */
+  FleetSummary(Function<Instant, CompletionStage<Counts>> scan, Duration maxAge, Clock clock) {
+    this.scan = scan;
     this.maxAge = maxAge;
     this.clock = clock;
-    this.materializer = materializer;
   }
 
-  /** The latest counts if younger than maxAge (or still being computed), else a fresh scan's. */
+  /** The last finished scan's counts (starting a new scan if they are stale); the first scan's when none has finished. */
   public synchronized CompletionStage<Counts> current() {
     Instant now = clock.instant();
-    boolean failed = latest != null && latest.isCompletedExceptionally();
-    if (latest == null || failed || latestStartedAt.plus(maxAge).isBefore(now)) {
-      latestStartedAt = now;
-      latest = scan(now).toCompletableFuture();
+    boolean stale = latest == null || latestFinishedAt.plus(maxAge).isBefore(now);
+    if (stale && (scanning == null || scanning.isDone())) {
+      CompletableFuture<Counts> started = scan.apply(now).toCompletableFuture();
+      scanning = started;
+      started.thenAccept(this::finished);
     }
-    return latest;
+    return latest != null ? CompletableFuture.completedFuture(latest) : scanning.thenApply(counts -> counts);
   }
 
-  private CompletionStage<Counts> scan(Instant asOf) {
-    return session.select("SELECT object, status, health FROM " + table)
+  private synchronized void finished(Counts counts) {
+    latest = counts;
+    latestFinishedAt = clock.instant();
+  }
+
+  /** One scan of the directory's rows in {@code keyspace}, its counts stamped {@code asOf}. */
+  public static CompletionStage<Counts> scan(CassandraSession session, String keyspace, Materializer materializer,
+      Instant asOf) {
+    return session.select("SELECT object, status, health FROM " + keyspace + "." + ClusterDirectory.TABLE)
         .runFold(new Tally(), Tally::add, materializer)
         .thenApply(tally -> tally.counts(asOf));
   }

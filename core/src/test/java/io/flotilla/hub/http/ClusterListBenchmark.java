@@ -12,8 +12,7 @@ import io.flotilla.persistence.testkit.EmbeddedCassandraExtension;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -59,13 +58,12 @@ class ClusterListBenchmark {
         System.out.printf("BENCH list over %,d clusters, %s: %d items, p50 %.0f ms, p99 %.0f ms%n", clusters,
             query.getKey(), items[0], millis.get(millis.size() / 2), millis.get(millis.size() - 1));
       }
-      // the fleet summary's scan (the hub reuses one for 15 s; here every call scans)
+      // the fleet summary's scan (the hub serves the last one and rescans in the background)
       var system = running.hub().system();
-      FleetSummary summary = new FleetSummary(CassandraSessionRegistry.get(system)
-          .sessionFor("akka.projection.cassandra.session-config"), cassandra.keyspace(), Duration.ZERO,
-          Clock.systemUTC(), Materializer.matFromSystem(system));
+      var session = CassandraSessionRegistry.get(system).sessionFor("akka.projection.cassandra.session-config");
       List<Double> scans = DirectorySeed.timings(3, () -> {
-        FleetSummary.Counts counts = summary.current().toCompletableFuture().join();
+        FleetSummary.Counts counts = FleetSummary.scan(session, cassandra.keyspace(), Materializer.matFromSystem(system),
+            Instant.now()).toCompletableFuture().join();
         assertEquals(clusters, counts.total());
         assertEquals(100, counts.label("region").values().size());
       });
