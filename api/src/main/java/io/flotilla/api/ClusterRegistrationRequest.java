@@ -1,6 +1,7 @@
 package io.flotilla.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import java.util.Map;
 
 /** clusters.clusternet.io/v1beta1 ClusterRegistrationRequest (cluster-scoped, short name clsrr). */
@@ -17,7 +18,7 @@ public record ClusterRegistrationRequest(
       String clusterType,
       String clusterName,
       String clusterNamespace,
-      Map<String, String> clusterLabels,
+      @JsonDeserialize(converter = CompactMap.FromJson.class) Map<String, String> clusterLabels,
       String syncMode)
       implements CborSerializable {}
 

@@ -2,6 +2,7 @@ package io.flotilla.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import java.util.List;
 import java.util.Map;
 
@@ -33,8 +34,8 @@ public record ManagedCluster(
       Boolean readyz,
       Boolean appPusher,
       Boolean useSocket,
-      Map<String, String> allocatable,
-      Map<String, String> capacity,
+      @JsonDeserialize(converter = CompactMap.FromJson.class) Map<String, String> allocatable,
+      @JsonDeserialize(converter = CompactMap.FromJson.class) Map<String, String> capacity,
       @JsonProperty("clusterCIDR") String clusterCIDR,
       @JsonProperty("serviceCIDR") String serviceCIDR,
       NodeStatistics nodeStatistics,

@@ -2,6 +2,7 @@ package io.flotilla.hub.cluster;
 
 import akka.Done;
 import akka.actor.typed.ActorRef;
+import akka.actor.typed.BackoffSupervisorStrategy;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.SupervisorStrategy;
 import akka.actor.typed.javadsl.ActorContext;
@@ -17,8 +18,10 @@ import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehavior;
 import akka.persistence.typed.javadsl.RetentionCriteria;
 import akka.persistence.typed.javadsl.SignalHandler;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import io.flotilla.api.CborSerializable;
 import io.flotilla.api.ClusterRegistrationRequest;
+import io.flotilla.api.CompactMap;
 import io.flotilla.api.Condition;
 import io.flotilla.api.ManagedCluster;
 import io.flotilla.api.ManagedCluster.ClusterStatus;
@@ -54,6 +57,10 @@ public final class ManagedClusterEntity
 
   public static final EntityTypeKey<Command> ENTITY_KEY =
       EntityTypeKey.create(Command.class, "ManagedCluster");
+
+  /** One strategy for all entities: built in each one's constructor it cost every running cluster ~150 bytes. */
+  private static final BackoffSupervisorStrategy ON_PERSIST_FAILURE =
+      SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2);
 
   /** Events are tagged into this many slices, one directory projection each. Never change it on a live store. */
   public static final int DIRECTORY_SLICES = 4;
@@ -156,7 +163,7 @@ public final class ManagedClusterEntity
       String clusterUid,
       String clusterType,
       String syncMode,
-      Map<String, String> labels,
+      @JsonDeserialize(converter = CompactMap.FromJson.class) Map<String, String> labels,
       String tokenSha256,
       String encryptedToken,
       Instant at)
@@ -173,7 +180,8 @@ public final class ManagedClusterEntity
   public record Deregistered(String clusterId, String namespace, String name, Instant at) implements Event {}
 
   /** The full label set after a label update. */
-  public record LabelsChanged(String clusterId, String namespace, String name, Map<String, String> labels, Instant at)
+  public record LabelsChanged(String clusterId, String namespace, String name,
+      @JsonDeserialize(converter = CompactMap.FromJson.class) Map<String, String> labels, Instant at)
       implements Event {}
 
   /** Heartbeats stopped (or never started): Ready turns Unknown and the cluster is tainted until the next report. */
@@ -251,8 +259,7 @@ public final class ManagedClusterEntity
 
   private ManagedClusterEntity(ActorContext<Command> context, TimerScheduler<Command> timers, String clusterId,
       Dependencies deps) {
-    super(PersistenceId.of(ENTITY_KEY.name(), clusterId),
-        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2));
+    super(PersistenceId.of(ENTITY_KEY.name(), clusterId), ON_PERSIST_FAILURE);
     this.context = context;
     this.timers = timers;
     this.clusterId = clusterId;

@@ -1,13 +1,16 @@
 package io.flotilla.hub.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.SerializationTestKit;
 import akka.actor.typed.ActorRef;
 import akka.serialization.SerializationExtension;
+import akka.serialization.Serializers;
 import com.typesafe.config.ConfigFactory;
 import io.flotilla.api.ClusterRegistrationRequest;
+import io.flotilla.api.CompactMap;
 import io.flotilla.api.Condition;
 import io.flotilla.api.ManagedCluster;
 import io.flotilla.api.ObjectMeta;
@@ -93,6 +96,27 @@ class SerializationTest {
       assertEquals("JacksonCborSerializer", SerializationExtension.get(testKit.system().classicSystem())
           .findSerializerFor(message).getClass().getSimpleName(), message.getClass().getName());
       serialization.verifySerialization(message, true);
+    }
+  }
+
+  @Test
+  void aStateReadFromTheJournalKeepsItsLabelsAndResourcesCompact() {
+    var spec = new ClusterRegistrationRequest.Spec("id", "EdgeCluster", "shop", "ns", Map.of("a", "b"), "Pull");
+    var registered = new ManagedClusterEntity.Registered("id", "clusternet-id", "uid", spec, "ns", "shop", "uid2",
+        "EdgeCluster", "Pull", Map.of("a", "b", "zone", "z"), "hash", "cipher", Instant.parse("2026-11-24T10:00:00Z"));
+    var status = new ManagedCluster.ClusterStatus("2026-11-24T10:00:00Z", "v1.30.0", null, null, null, true, true, true,
+        null, null, Map.of("cpu", "4"), Map.of("cpu", "4", "pods", "110"), null, null, null, null, null, null, 180L);
+    var state = new ManagedClusterEntity.State(registered, true, status, Instant.now(), null, 2);
+    var extension = SerializationExtension.get(testKit.system().classicSystem());
+    var serializer = extension.findSerializerFor(state);
+    byte[] bytes = extension.serialize(state).get();
+
+    var read = (ManagedClusterEntity.State) extension.deserialize(bytes, serializer.identifier(),
+        Serializers.manifestFor(serializer, state)).get();
+    assertEquals(state, read);
+    for (Map<String, String> map : List.of(read.registration().labels(), read.registration().requestSpec().clusterLabels(),
+        read.status().allocatable(), read.status().capacity())) {
+      assertInstanceOf(CompactMap.class, map);
     }
   }
 }

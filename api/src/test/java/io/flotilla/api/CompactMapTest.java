@@ -1,0 +1,69 @@
+package io.flotilla.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class CompactMapTest {
+  static Map<String, String> linked(String... keysAndValues) {
+    Map<String, String> map = new LinkedHashMap<>();
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      map.put(keysAndValues[i], keysAndValues[i + 1]);
+    }
+    return map;
+  }
+
+  @Test
+  void aSmallMapKeepsItsEntriesInOrderAndEqualsTheMapItCameFrom() {
+    Map<String, String> given = linked("zone", "z-1", "region", "eu", "absent-value", null);
+    Map<String, String> compact = CompactMap.of(given);
+
+    assertInstanceOf(CompactMap.class, compact);
+    assertEquals(List.of("zone", "region", "absent-value"), new ArrayList<>(compact.keySet()));
+    assertEquals(given, compact);
+    assertEquals(compact, given);
+    assertEquals(given.hashCode(), compact.hashCode());
+    assertEquals("eu", compact.get("region"));
+    assertTrue(compact.containsKey("absent-value"));
+    assertNull(compact.get("absent-value"));
+    assertFalse(compact.containsKey("tier"));
+    assertNull(compact.get(42));
+    assertThrows(UnsupportedOperationException.class, () -> compact.put("tier", "core"));
+    assertThrows(UnsupportedOperationException.class, () -> compact.entrySet().iterator().next().setValue("x"));
+  }
+
+  @Test
+  void largeEmptyAndAbsentMapsAreLeftAsTheyAre() {
+    Map<String, String> large = new LinkedHashMap<>();
+    for (int i = 0; i <= CompactMap.MAX_ENTRIES; i++) {
+      large.put("k" + i, "v" + i);
+    }
+    assertSame(large, CompactMap.of(large));
+    assertSame(Map.of(), CompactMap.of(new LinkedHashMap<>()));
+    assertNull(CompactMap.of(null));
+    Map<String, String> compact = CompactMap.of(linked("a", "1"));
+    assertSame(compact, CompactMap.of(compact));
+  }
+
+  @Test
+  void jsonReadsTheResourcesOfAStatusCompactAndWritesThemBackInTheirOrder() throws Exception {
+    String json = "{\"allocatable\":{\"memory\":\"48Gi\",\"cpu\":\"12\"},\"capacity\":{\"pods\":\"110\"}}";
+    ManagedCluster.ClusterStatus status = Json.MAPPER.readValue(json.getBytes(StandardCharsets.UTF_8),
+        ManagedCluster.ClusterStatus.class);
+
+    assertInstanceOf(CompactMap.class, status.allocatable());
+    assertInstanceOf(CompactMap.class, status.capacity());
+    assertEquals(json, new String(Json.write(status), StandardCharsets.UTF_8));
+  }
+}
