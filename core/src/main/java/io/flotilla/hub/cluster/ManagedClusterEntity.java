@@ -199,8 +199,11 @@ public final class ManagedClusterEntity
   public record State(Registered registration, boolean active, ClusterStatus status, Instant statusAt,
       Health health, long revision) implements CborSerializable {
 
+    /** Shared: Akka keeps every entity's empty state for as long as the entity runs. */
+    private static final State EMPTY = new State(null, false, null, null, null, 0);
+
     static State empty() {
-      return new State(null, false, null, null, null, 0);
+      return EMPTY;
     }
 
     State next(Registered reg) {

@@ -211,6 +211,18 @@ class ManagedClusterEntityTest {
   }
 
   @Test
+  void eachReportStartsTheWindowAgainAndTheEarlierTimerNeverMarksIt() {
+    report(status("v1.30.0"), null);
+    ManualTime time = ManualTime.get(testKit.system());
+    time.timePasses(Duration.ofMinutes(8));
+    report(status("v1.30.0"), null);
+    time.timePasses(Duration.ofMinutes(8));
+    assertEquals(null, kit.getState().health(), "the first report's timer was still running");
+    time.timePasses(Duration.ofMinutes(1).plusSeconds(1));
+    awaitHealth("ClusterStatusUnknown");
+  }
+
+  @Test
   void afterRecoveryAClusterGetsAFullWindowHoweverOldItsLastReport() {
     report(status("v1.30.0"), null);
     clock.now = clock.now.plus(Duration.ofHours(1)); // the hub was down for an hour
