@@ -3,6 +3,7 @@ package io.flotilla.hub.http;
 import akka.http.javadsl.model.HttpEntity;
 import akka.http.scaladsl.model.EntityStreamSizeException;
 import akka.stream.Materializer;
+import akka.stream.javadsl.Sink;
 import akka.util.ByteString;
 import io.flotilla.api.StatusException;
 import java.time.Duration;
@@ -56,6 +57,23 @@ public final class RequestBodyReader {
           }
           return kept.toArray();
         });
+  }
+
+  /**
+   * Reads and drops a body the hub answers without taking it (a refusal before the body mattered),
+   * up to {@code drainBytes}, for the reason above. Completes when it is read, or at once for a body
+   * already received whole, declared beyond the bound, or failing; never fails.
+   */
+  public CompletionStage<Void> discard(HttpEntity entity, Materializer materializer) {
+    OptionalLong declared = entity.getContentLengthOption();
+    if (entity instanceof HttpEntity.Strict || entity.isKnownEmpty()
+        || (declared.isPresent() && declared.getAsLong() > drainBytes)) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return entity.withSizeLimit(drainBytes).getDataBytes()
+        .completionTimeout(timeout)
+        .runWith(Sink.ignore(), materializer)
+        .handle((done, failure) -> null);
   }
 
   private static RuntimeException asUnchecked(Throwable failure) {

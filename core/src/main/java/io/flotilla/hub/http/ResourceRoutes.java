@@ -24,6 +24,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -72,20 +74,30 @@ public final class ResourceRoutes extends AllDirectives {
     return concat(
         pathPrefix("apis", () -> extractUnmatchedPath(path -> extractRequest(request ->
             extractMaterializer(materializer -> completeWithFuture(
-                measured(request, () -> dispatch(segments(path), request, materializer))))))),
+                measured(request, materializer, bodyTaken -> dispatch(segments(path), request, materializer, bodyTaken))))))),
         pathPrefix("api", () -> extractUnmatchedPath(path -> extractRequest(request ->
             extractMaterializer(materializer -> completeWithFuture(
-                measured(request, () -> dispatchCore(segments(path), request, materializer))))))),
+                measured(request, materializer, bodyTaken -> dispatchCore(segments(path), request, materializer,
+                    bodyTaken))))))),
         get(() -> concat(
             // kubectl apply validates against OpenAPI; an empty v2 document is accepted (DESIGN.md, kubectl.md)
             path(PathMatchers.segment("openapi").slash("v2"), () -> complete(
                 HttpResponse.create().withEntity(OPENAPI_V2, new byte[0]))))));
   }
 
-  /** The response, every failure as a Status (503 while Cassandra is gone), counted and timed in the hub's metrics. */
-  private CompletionStage<HttpResponse> measured(HttpRequest request, Supplier<CompletionStage<HttpResponse>> handling) {
+  /**
+   * The response, every failure as a Status (503 while Cassandra is gone), counted and timed in the
+   * hub's metrics. A body the handling did not take (refused first: no token, a wrong path or media
+   * type) is read and dropped before the answer, as before a 413 (RequestBodyReader): answered
+   * while the client was still sending a large one, the client saw a reset instead of the Status.
+   */
+  private CompletionStage<HttpResponse> measured(HttpRequest request, Materializer materializer,
+      Function<AtomicBoolean, CompletionStage<HttpResponse>> handling) {
     long started = System.nanoTime();
-    return HttpResponses.recover(handling, store).thenApply(response -> {
+    AtomicBoolean bodyTaken = new AtomicBoolean();
+    return HttpResponses.recover(() -> handling.apply(bodyTaken), store).thenCompose(response -> bodyTaken.get()
+        ? CompletableFuture.completedFuture(response)
+        : bodies.discard(request.entity(), materializer).thenApply(drained -> response)).thenApply(response -> {
       metrics.apiRequest(request.method().value(), response.status().intValue(),
           Duration.ofNanos(System.nanoTime() - started));
       return response;
@@ -96,7 +108,8 @@ public final class ResourceRoutes extends AllDirectives {
       MediaTypes.customBinary("application", "com.github.proto-openapi.spec.v2.v1.0+protobuf", false));
 
   /** /apis/... : the group list, a group version's resources, or a resource request. */
-  private CompletionStage<HttpResponse> dispatch(List<String> segments, HttpRequest request, Materializer materializer) {
+  private CompletionStage<HttpResponse> dispatch(List<String> segments, HttpRequest request, Materializer materializer,
+      AtomicBoolean bodyTaken) {
     String method = request.method().value();
     if (segments.isEmpty()) {
       return get(method, this::groupList);
@@ -105,12 +118,12 @@ public final class ResourceRoutes extends AllDirectives {
       throw StatusException.notFound("the server could not find the requested resource");
     }
     return resources(segments.get(0) + "/" + segments.get(1), segments.subList(2, segments.size()), request,
-        materializer);
+        materializer, bodyTaken);
   }
 
   /** /api/... : the core group's versions, v1's resources, or a resource request. */
   private CompletionStage<HttpResponse> dispatchCore(List<String> segments, HttpRequest request,
-      Materializer materializer) {
+      Materializer materializer, AtomicBoolean bodyTaken) {
     if (segments.isEmpty()) {
       return get(request.method().value(), () -> Map.of("kind", "APIVersions", "versions", List.of(CORE),
           "serverAddressByClientCIDRs", List.of()));
@@ -118,11 +131,11 @@ public final class ResourceRoutes extends AllDirectives {
     if (!segments.get(0).equals(CORE)) {
       throw StatusException.notFound("the server could not find the requested resource");
     }
-    return resources(CORE, segments.subList(1, segments.size()), request, materializer);
+    return resources(CORE, segments.subList(1, segments.size()), request, materializer, bodyTaken);
   }
 
   private CompletionStage<HttpResponse> resources(String groupVersion, List<String> path, HttpRequest request,
-      Materializer materializer) {
+      Materializer materializer, AtomicBoolean bodyTaken) {
     String method = request.method().value();
     Map<String, ResourceHandler> handlers = handlersByGroupVersion.getOrDefault(groupVersion, Map.of());
     if (handlers.isEmpty() && !groupVersion.equals(CORE)) {
@@ -135,7 +148,7 @@ public final class ResourceRoutes extends AllDirectives {
     Target target = target(path, handlers);
     boolean table = method.equals("GET") && Tables.wanted(request.getHeader("Accept").map(h -> h.value()).orElse(null));
     return authenticator.authenticate(request.getHeader("Authorization").map(h -> h.value()).orElse(null))
-        .thenCompose(principal -> body(method, request, materializer).thenCompose(body -> {
+        .thenCompose(principal -> body(method, request, materializer, bodyTaken).thenCompose(body -> {
           ResourceHandler.Request resourceRequest = new ResourceHandler.Request(principal, target.namespace(),
               target.name(), target.subresource(), body, mediaType(request), request.getUri().query().toMap());
           if (method.equals("GET") && resourceRequest.watch() && target.subresource() == null) {
@@ -207,7 +220,8 @@ public final class ResourceRoutes extends AllDirectives {
   }
 
   /** The JSON body of a write (for DELETE: DeleteOptions, if sent), parsed under the size cap; else null. */
-  private CompletionStage<JsonNode> body(String method, HttpRequest request, Materializer materializer) {
+  private CompletionStage<JsonNode> body(String method, HttpRequest request, Materializer materializer,
+      AtomicBoolean bodyTaken) {
     boolean optional = method.equals("DELETE");
     if (!method.equals("POST") && !method.equals("PUT") && !method.equals("PATCH") && !optional) {
       return CompletableFuture.completedFuture(null);
@@ -221,11 +235,12 @@ public final class ResourceRoutes extends AllDirectives {
       throw StatusException.unsupportedMediaType("the body of the request was in an unknown format - accepted"
           + " media types include: " + String.join(", ", accepted) + " (got " + mediaType + ")");
     }
+    bodyTaken.set(true);
     return bodies.read(request.entity(), materializer)
         .thenApply(bytes -> mediaType.equals(JSON_PATCH) ? Json.parsePatch(bytes) : Json.parse(bytes));
   }
 
-  private static CompletionStage<HttpResponse> get(String method, java.util.function.Supplier<Object> document) {
+  private static CompletionStage<HttpResponse> get(String method, Supplier<Object> document) {
     if (!method.equals("GET")) {
       throw StatusException.methodNotAllowed("discovery documents are read-only");
     }

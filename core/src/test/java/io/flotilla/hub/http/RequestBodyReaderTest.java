@@ -85,4 +85,18 @@ class RequestBodyReaderTest {
     assertEquals(0, pulled.get(), "declared too large to drain: not read at all");
     assertTooLargeNamingTheCap(failure(streamed(200, new AtomicLong(), false)));
   }
+
+  @Test
+  void aDiscardedBodyIsReadToItsEndUpToTheDrainBoundAndNeverFails() throws Exception {
+    for (boolean declared : new boolean[] {true, false}) {
+      AtomicLong pulled = new AtomicLong();
+      reader.discard(streamed(50, pulled, declared), materializer).toCompletableFuture().get(5, TimeUnit.SECONDS);
+      assertEquals(500, pulled.get(), "read to its end, declared length " + declared);
+    }
+    AtomicLong beyond = new AtomicLong();
+    reader.discard(streamed(200, beyond, true), materializer).toCompletableFuture().get(5, TimeUnit.SECONDS);
+    assertEquals(0, beyond.get(), "declared beyond the drain bound: left for the connection to close");
+    reader.discard(streamed(200, new AtomicLong(), false), materializer).toCompletableFuture()
+        .get(5, TimeUnit.SECONDS); // past the bound while streaming: stops there, without failing
+  }
 }
