@@ -2,7 +2,6 @@ package io.flotilla.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import java.util.List;
 import java.util.Map;
 
@@ -34,8 +33,8 @@ public record ManagedCluster(
       Boolean readyz,
       Boolean appPusher,
       Boolean useSocket,
-      @JsonDeserialize(converter = CompactMap.FromJson.class) Map<String, String> allocatable,
-      @JsonDeserialize(converter = CompactMap.FromJson.class) Map<String, String> capacity,
+      Map<String, String> allocatable,
+      Map<String, String> capacity,
       @JsonProperty("clusterCIDR") String clusterCIDR,
       @JsonProperty("serviceCIDR") String serviceCIDR,
       NodeStatistics nodeStatistics,
@@ -54,6 +53,21 @@ public record ManagedCluster(
       return new ClusterStatus(lastObservedTime, k8sVersion, agentVersion, platform, apiserverURL, healthz,
           livez, readyz, appPusher, useSocket, allocatable, capacity, clusterCIDR, serviceCIDR,
           nodeStatistics, podStatistics, resourceUsage, replaced, heartbeatFrequencySeconds);
+    }
+
+    /**
+     * This status with allocatable and capacity as {@link CompactMap}s, for a status kept in memory
+     * (a cluster's entity). Not done when a report is read: most heartbeats are compared and dropped.
+     */
+    public ClusterStatus withCompactResources() {
+      Map<String, String> compactAllocatable = CompactMap.of(allocatable);
+      Map<String, String> compactCapacity = CompactMap.of(capacity);
+      if (compactAllocatable == allocatable && compactCapacity == capacity) {
+        return this;
+      }
+      return new ClusterStatus(lastObservedTime, k8sVersion, agentVersion, platform, apiserverURL, healthz,
+          livez, readyz, appPusher, useSocket, compactAllocatable, compactCapacity, clusterCIDR, serviceCIDR,
+          nodeStatistics, podStatistics, resourceUsage, conditions, heartbeatFrequencySeconds);
     }
 
     public ClusterStatus withLastObservedTime(String time) {

@@ -57,13 +57,16 @@ class CompactMapTest {
   }
 
   @Test
-  void jsonReadsTheResourcesOfAStatusCompactAndWritesThemBackInTheirOrder() throws Exception {
+  void aStatusKeptInMemoryHasItsResourcesCompactAndWritesThemBackInTheirOrder() throws Exception {
     String json = "{\"allocatable\":{\"memory\":\"48Gi\",\"cpu\":\"12\"},\"capacity\":{\"pods\":\"110\"}}";
-    ManagedCluster.ClusterStatus status = Json.MAPPER.readValue(json.getBytes(StandardCharsets.UTF_8),
+    ManagedCluster.ClusterStatus read = Json.MAPPER.readValue(json.getBytes(StandardCharsets.UTF_8),
         ManagedCluster.ClusterStatus.class);
+    ManagedCluster.ClusterStatus kept = read.withCompactResources();
 
-    assertInstanceOf(CompactMap.class, status.allocatable());
-    assertInstanceOf(CompactMap.class, status.capacity());
-    assertEquals(json, new String(Json.write(status), StandardCharsets.UTF_8));
+    assertEquals(read, kept);
+    assertInstanceOf(CompactMap.class, kept.allocatable());
+    assertInstanceOf(CompactMap.class, kept.capacity());
+    assertSame(kept, kept.withCompactResources());
+    assertEquals(json, new String(Json.write(kept), StandardCharsets.UTF_8));
   }
 }

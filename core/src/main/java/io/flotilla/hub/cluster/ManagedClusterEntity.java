@@ -18,6 +18,7 @@ import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehavior;
 import akka.persistence.typed.javadsl.RetentionCriteria;
 import akka.persistence.typed.javadsl.SignalHandler;
+import akka.persistence.typed.SnapshotAdapter;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import io.flotilla.api.CborSerializable;
 import io.flotilla.api.ClusterRegistrationRequest;
@@ -57,6 +58,19 @@ public final class ManagedClusterEntity
 
   public static final EntityTypeKey<Command> ENTITY_KEY =
       EntityTypeKey.create(Command.class, "ManagedCluster");
+
+  /** Snapshots are stored as they are and read back with the status's maps compact. */
+  static final SnapshotAdapter<State> COMPACTING_SNAPSHOTS = new SnapshotAdapter<>() {
+    @Override
+    public Object toJournal(State state) {
+      return state;
+    }
+
+    @Override
+    public State fromJournal(Object from) {
+      return ((State) from).withCompactStatus();
+    }
+  };
 
   /** One strategy for all entities: built in each one's constructor it cost every running cluster ~150 bytes. */
   private static final BackoffSupervisorStrategy ON_PERSIST_FAILURE =
@@ -211,7 +225,14 @@ public final class ManagedClusterEntity
     }
 
     State next(StatusReported event) {
-      return new State(registration, active, event.status(), event.at(), null, revision + 1);
+      ClusterStatus status = event.status() == null ? null : event.status().withCompactResources();
+      return new State(registration, active, status, event.at(), null, revision + 1);
+    }
+
+    /** This state with its status's maps compact (a snapshot is read with Jackson's). */
+    State withCompactStatus() {
+      return status == null ? this : new State(registration, active, status.withCompactResources(), statusAt, health,
+          revision);
     }
 
     State next(LabelsChanged event) {
@@ -290,6 +311,11 @@ public final class ManagedClusterEntity
   @Override
   public Set<String> tagsFor(Event event) {
     return Set.of(tagFor(event.clusterId()));
+  }
+
+  @Override
+  public SnapshotAdapter<State> snapshotAdapter() {
+    return COMPACTING_SNAPSHOTS;
   }
 
   @Override

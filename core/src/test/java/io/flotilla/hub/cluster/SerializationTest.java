@@ -100,7 +100,7 @@ class SerializationTest {
   }
 
   @Test
-  void aStateReadFromTheJournalKeepsItsLabelsAndResourcesCompact() {
+  void aStateReadFromTheJournalOrAReportKeepsItsLabelsAndResourcesCompact() {
     var spec = new ClusterRegistrationRequest.Spec("id", "EdgeCluster", "shop", "ns", Map.of("a", "b"), "Pull");
     var registered = new ManagedClusterEntity.Registered("id", "clusternet-id", "uid", spec, "ns", "shop", "uid2",
         "EdgeCluster", "Pull", Map.of("a", "b", "zone", "z"), "hash", "cipher", Instant.parse("2026-11-24T10:00:00Z"));
@@ -114,9 +114,15 @@ class SerializationTest {
     var read = (ManagedClusterEntity.State) extension.deserialize(bytes, serializer.identifier(),
         Serializers.manifestFor(serializer, state)).get();
     assertEquals(state, read);
-    for (Map<String, String> map : List.of(read.registration().labels(), read.registration().requestSpec().clusterLabels(),
-        read.status().allocatable(), read.status().capacity())) {
+    var adapted = ManagedClusterEntity.COMPACTING_SNAPSHOTS.fromJournal(read);
+    assertEquals(state, adapted);
+    for (Map<String, String> map : List.of(adapted.registration().labels(),
+        adapted.registration().requestSpec().clusterLabels(), adapted.status().allocatable(),
+        adapted.status().capacity())) {
       assertInstanceOf(CompactMap.class, map);
     }
+    var reported = new ManagedClusterEntity.StatusReported("id", "ns", "shop", read.status(), Instant.now(), false);
+    assertInstanceOf(CompactMap.class, ManagedClusterEntity.State.empty().next(reported).status().capacity(),
+        "a replayed or new report keeps its maps compact too");
   }
 }
