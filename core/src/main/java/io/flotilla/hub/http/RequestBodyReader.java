@@ -4,6 +4,7 @@ import akka.http.javadsl.model.HttpEntity;
 import akka.http.scaladsl.model.EntityStreamSizeException;
 import akka.stream.Materializer;
 import akka.stream.javadsl.Sink;
+import akka.stream.javadsl.Source;
 import akka.util.ByteString;
 import io.flotilla.api.StatusException;
 import java.time.Duration;
@@ -38,13 +39,11 @@ public final class RequestBodyReader {
           ? CompletableFuture.failedFuture(StatusException.tooLarge(maxBytes))
           : CompletableFuture.completedFuture(strict.getData().toArray());
     }
-    OptionalLong declared = entity.getContentLengthOption();
-    if (declared.isPresent() && declared.getAsLong() > drainBytes) {
+    if (declaredBeyondDrain(entity)) {
       return CompletableFuture.failedFuture(StatusException.tooLarge(maxBytes));
     }
     // past maxBytes the chunks are counted by the entity's own limit but no longer kept
-    return entity.withSizeLimit(drainBytes).getDataBytes()
-        .completionTimeout(timeout)
+    return drained(entity)
         .runFold(ByteString.emptyByteString(),
             (kept, chunk) -> kept.size() > maxBytes ? kept : kept.concat(chunk), materializer)
         .handle((kept, failure) -> {
@@ -65,15 +64,22 @@ public final class RequestBodyReader {
    * already received whole, declared beyond the bound, or failing; never fails.
    */
   public CompletionStage<Void> discard(HttpEntity entity, Materializer materializer) {
-    OptionalLong declared = entity.getContentLengthOption();
-    if (entity instanceof HttpEntity.Strict || entity.isKnownEmpty()
-        || (declared.isPresent() && declared.getAsLong() > drainBytes)) {
+    if (entity instanceof HttpEntity.Strict || entity.isKnownEmpty() || declaredBeyondDrain(entity)) {
       return CompletableFuture.completedFuture(null);
     }
-    return entity.withSizeLimit(drainBytes).getDataBytes()
-        .completionTimeout(timeout)
+    return drained(entity)
         .runWith(Sink.ignore(), materializer)
         .handle((done, failure) -> null);
+  }
+
+  private boolean declaredBeyondDrain(HttpEntity entity) {
+    OptionalLong declared = entity.getContentLengthOption();
+    return declared.isPresent() && declared.getAsLong() > drainBytes;
+  }
+
+  /** The body's bytes, failing past drainBytes or after the timeout. */
+  private Source<ByteString, Object> drained(HttpEntity entity) {
+    return entity.withSizeLimit(drainBytes).getDataBytes().completionTimeout(timeout);
   }
 
   private static RuntimeException asUnchecked(Throwable failure) {
