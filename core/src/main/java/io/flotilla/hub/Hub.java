@@ -61,6 +61,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -183,7 +184,13 @@ public final class Hub implements AutoCloseable {
   @Override
   public void close() throws Exception {
     plugins.close();
-    binding.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    try {
+      binding.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (ExecutionException listenerGone) {
+      // Akka HTTP's listener can stop on its own first (seen after a peer node was killed): then
+      // nothing is bound any more, and the node must still terminate
+      system.log().warn("the HTTP listener had already stopped: {}", listenerGone.getCause().toString());
+    }
     system.terminate();
     system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
     tunnelTimers.shutdownNow();
