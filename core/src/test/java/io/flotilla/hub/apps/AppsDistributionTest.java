@@ -377,9 +377,11 @@ class AppsDistributionTest {
     JsonNode crr = registered(Map.of(label, "true"));
     String token = crr.at("/status/token").asText();
     String status = HubClient.managedClusterPath(crr) + "/status";
-    // a 1 s heartbeat that stops: Unknown (and tainted NoSchedule) after 3 s
+    // a 1 s heartbeat that stops: Unknown (and tainted NoSchedule) after 3 s. Scheduling reads the
+    // directory, which lags the entity, so wait until the directory's list shows the taint
     assertEquals(200, client().put(status, token, HubClient.statusReport(crr, "v1.30.0", 1)).code());
-    awaitObject(HubClient.managedClusterPath(crr), c -> c.at("/spec/taints").size() == 1);
+    awaitObject("/apis/clusters.clusternet.io/v1beta1/managedclusters?labelSelector=" + label,
+        list -> list.at("/items/0/spec/taints").size() == 1);
 
     create("/api/v1/namespaces/unknown/configmaps", parse(
         "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c\",\"namespace\":\"unknown\"}}"));
