@@ -150,37 +150,44 @@ final class SubscriptionReconciler {
       if (found.isEmpty() || found.get().path("metadata").has("deletionTimestamp")) {
         return done();
       }
-      ObjectNode sub = found.get();
-      if ("Dividing".equals(sub.path("spec").path("schedulingStrategy").asText())) {
+      if ("Dividing".equals(found.get().path("spec").path("schedulingStrategy").asText())) {
         return reconcile(namespace, name);
       }
-      return directory.list(clusterNamespace).thenCompose(clusters -> loadFeeds(sub).thenCompose(loaded -> {
-        if (!loaded.missing().isEmpty()) {
-          return reconcile(namespace, name);
-        }
-        Set<String> bound = bindingClusters(sub);
-        Optional<String> wasBound = bound.stream().filter(c -> c.startsWith(clusterNamespace + "/")).findFirst();
-        Scheduling.Placement placement = Scheduling.schedule(sub.path("spec"),
-            clusters.stream().map(c -> candidate(c, wasBound.isPresent())).toList(), loaded.orders());
-        if (!placement.bindings().isEmpty()) {
-          ClusterCandidate cluster = placement.bindings().get(0);
-          if (wasBound.isPresent() && !rerender && wasBound.get().equals(cluster.key())) {
-            return done();
-          }
-          return overrides().thenCompose(overrides -> renderCluster(loaded, cluster, wasBound.isEmpty(),
-                  replicasOf(placement, 0),
-                  overrides.globalizations(), overrides.localizations().getOrDefault(clusterNamespace, List.of())))
-              .thenCompose(rendered -> changeBindings(key, bindings -> bindings.add(cluster.key())))
-              .thenApply(done -> Outcome.DONE);
-        }
-        if (wasBound.isEmpty()) {
+      // a cluster's change may reach the controller before the Subscription's own creation does:
+      // whatever this binds, the finalizer must be there to remove it again
+      return withFinalizer(key, found.get()).thenCompose(sub -> bindOrUnbind(sub, clusterNamespace, rerender));
+    });
+  }
+
+  /** reconcileCluster's work, once the Subscription is known to be live and not Dividing. */
+  private CompletionStage<Outcome> bindOrUnbind(ObjectNode sub, String clusterNamespace, boolean rerender) {
+    String key = subscriptionKey(namespace(sub), name(sub));
+    return directory.list(clusterNamespace).thenCompose(clusters -> loadFeeds(sub).thenCompose(loaded -> {
+      if (!loaded.missing().isEmpty()) {
+        return reconcile(namespace(sub), name(sub));
+      }
+      Set<String> bound = bindingClusters(sub);
+      Optional<String> wasBound = bound.stream().filter(c -> c.startsWith(clusterNamespace + "/")).findFirst();
+      Scheduling.Placement placement = Scheduling.schedule(sub.path("spec"),
+          clusters.stream().map(c -> candidate(c, wasBound.isPresent())).toList(), loaded.orders());
+      if (!placement.bindings().isEmpty()) {
+        ClusterCandidate cluster = placement.bindings().get(0);
+        if (wasBound.isPresent() && !rerender && wasBound.get().equals(cluster.key())) {
           return done();
         }
-        return removeCluster(sub, wasBound.get())
-            .thenCompose(done -> changeBindings(key, bindings -> bindings.remove(wasBound.get())))
+        return overrides().thenCompose(overrides -> renderCluster(loaded, cluster, wasBound.isEmpty(),
+                replicasOf(placement, 0),
+                overrides.globalizations(), overrides.localizations().getOrDefault(clusterNamespace, List.of())))
+            .thenCompose(rendered -> changeBindings(key, bindings -> bindings.add(cluster.key())))
             .thenApply(done -> Outcome.DONE);
-      }));
-    });
+      }
+      if (wasBound.isEmpty()) {
+        return done();
+      }
+      return removeCluster(sub, wasBound.get())
+          .thenCompose(done -> changeBindings(key, bindings -> bindings.remove(wasBound.get())))
+          .thenApply(done -> Outcome.DONE);
+    }));
   }
 
   // --- steps -----------------------------------------------------------------------------------

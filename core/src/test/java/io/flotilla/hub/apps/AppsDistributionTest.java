@@ -3,7 +3,9 @@ package io.flotilla.hub.apps;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import akka.Done;
 import akka.actor.testkit.typed.javadsl.TestProbe;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flotilla.api.Json;
@@ -396,6 +398,28 @@ class AppsDistributionTest {
     awaitObject(descPath(crr.at("/status/dedicatedNamespace").asText(), "unknown-demo-generic"), x -> true);
     awaitObject(APPS + "/namespaces/default/subscriptions/unknown-demo",
         s -> s.at("/status/bindingClusters").size() == 1 && s.at("/status/conditions").isMissingNode());
+  }
+
+  @Test
+  void aClusterChangeThatReachesANewSubscriptionFirstBindsWithTheFinalizer() throws Exception {
+    String label = "first-" + UUID.randomUUID().toString().substring(0, 8);
+    Cluster cluster = register(Map.of(label, "true"));
+    awaitObject("/apis/clusters.clusternet.io/v1beta1/managedclusters?labelSelector=" + label,
+        list -> list.path("items").size() == 1);
+    create("/api/v1/namespaces/first/configmaps", parse(
+        "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c\",\"namespace\":\"first\"}}"));
+    create(APPS + "/namespaces/default/subscriptions", subscription("default", "first-demo",
+        List.of(subscriber(label, "true", null)), List.of(feedRef("v1", "ConfigMap", "first", "c"))));
+    // the cluster's trigger, told before the Subscription's own (which comes through a projection)
+    ClusterSharding.get(hub.hub().system())
+        .entityRefFor(SubscriptionController.ENTITY_KEY, SubscriptionController.entityId("default", "first-demo"))
+        .<Done>askWithStatus(reply -> new SubscriptionController.ClusterChanged(cluster.namespace(), false, reply),
+            PATIENCE)
+        .toCompletableFuture().get();
+
+    JsonNode sub = client().get(APPS + "/namespaces/default/subscriptions/first-demo", admin()).json();
+    assertEquals(1, sub.at("/status/bindingClusters").size(), sub.toString());
+    assertTrue(sub.at("/metadata/finalizers").toString().contains("apps.clusternet.io/finalizer"), sub.toString());
   }
 
   @Test
