@@ -69,12 +69,21 @@ public final class HubMetrics implements Extension {
       .help("Description status phase changes, by the new phase (Pending, Success, Failure, ...)")
       .labelNames("phase").register(registry);
 
+  private final Gauge projectionLag = Gauge.builder().name("flotilla_projection_lag_seconds")
+      .help("Time from an event's write to its processing by a projection slice on this node (its read model"
+          + " or trigger), as of the slice's last processed event, by projection and slice")
+      .labelNames("projection", "slice").register(registry);
+
   private HubMetrics() {
     JvmMetrics.builder().register(registry);
   }
 
   public void journalWrite(String entity, long nanos) {
     journalWrites.labelValues(entity).observe(nanos / 1e9);
+  }
+
+  public void projectionLag(String projection, String slice, long lagMillis) {
+    projectionLag.labelValues(projection, slice).set(lagMillis / 1e3);
   }
 
   public void descriptionPhase(String phase) {

@@ -6,9 +6,11 @@ import akka.cluster.sharding.typed.ShardedDaemonProcessSettings;
 import akka.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
 import akka.persistence.cassandra.query.javadsl.CassandraReadJournal;
 import akka.persistence.query.Offset;
+import akka.projection.HandlerRecoveryStrategy;
 import akka.projection.Projection;
 import akka.projection.ProjectionBehavior;
 import akka.projection.ProjectionId;
+import akka.projection.StatusObserver;
 import akka.projection.cassandra.javadsl.CassandraProjection;
 import akka.projection.eventsourced.EventEnvelope;
 import akka.projection.eventsourced.javadsl.EventSourcedProvider;
@@ -64,11 +66,47 @@ public final class TaggedProjections {
 
   private static <E> void run(ActorSystem<?> system, String name, int slices, IntFunction<String> tag,
       SliceProjection<E> projection) {
+    HubMetrics metrics = HubMetrics.get(system);
     ShardedDaemonProcess.get(system).init(ProjectionBehavior.Command.class, name, slices,
         slice -> ProjectionBehavior.create(projection.create(slice, ProjectionId.of(name, tag.apply(slice)),
-            EventSourcedProvider.<E>eventsByTag(system, CassandraReadJournal.Identifier(), tag.apply(slice)))),
+                EventSourcedProvider.<E>eventsByTag(system, CassandraReadJournal.Identifier(), tag.apply(slice)))
+            .withStatusObserver(new LagObserver<>(metrics, String.valueOf(slice)))),
         ShardedDaemonProcessSettings.create(system),
         Optional.of(ProjectionBehavior.stopMessage()));
+  }
+
+  /** Sets {@code flotilla_projection_lag_seconds} after each envelope: how far behind the writes a read model is. */
+  private static final class LagObserver<E> extends StatusObserver<EventEnvelope<E>> {
+    private final HubMetrics metrics;
+    private final String slice;
+
+    LagObserver(HubMetrics metrics, String slice) {
+      this.metrics = metrics;
+      this.slice = slice;
+    }
+
+    @Override
+    public void afterProcess(ProjectionId id, EventEnvelope<E> envelope) {
+      metrics.projectionLag(id.name(), slice, System.currentTimeMillis() - envelope.timestamp());
+    }
+
+    @Override
+    public void started(ProjectionId id) {}
+
+    @Override
+    public void failed(ProjectionId id, Throwable cause) {}
+
+    @Override
+    public void stopped(ProjectionId id) {}
+
+    @Override
+    public void beforeProcess(ProjectionId id, EventEnvelope<E> envelope) {}
+
+    @Override
+    public void offsetProgress(ProjectionId id, EventEnvelope<E> envelope) {}
+
+    @Override
+    public void error(ProjectionId id, EventEnvelope<E> envelope, Throwable cause, HandlerRecoveryStrategy recovery) {}
   }
 
   /** A group's envelopes chained per lane (an entity's always in the same one), the lanes run concurrently. */

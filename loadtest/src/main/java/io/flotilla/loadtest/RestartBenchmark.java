@@ -2,10 +2,12 @@ package io.flotilla.loadtest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.flotilla.api.JvmDefaults;
+import io.flotilla.hub.HubMetrics;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -94,7 +96,9 @@ public final class RestartBenchmark {
         i -> client.put(fleet[i].path() + "/status", fleet[i].token(),
             Shapes.statusReport(fleet[i].namespace(), fleet[i].name(), "v1.30.2")));
     System.out.println(catchUp.row());
+    double lagAfterCatchUp = directoryLag(hub);
     JsonNode summary = awaitFleet(client, clusters, catchUpStart, Duration.ofMinutes(30));
+    double lagAtSummary = directoryLag(hub);
     long unknown = summary.at("/readiness/Unknown").asLong();
     long readyClusters = summary.at("/readiness/Ready").asLong();
 
@@ -107,10 +111,21 @@ public final class RestartBenchmark {
     }
     System.out.printf("%nfleet summary after the catch-up: %d Ready, %d Unknown of %d%n", readyClusters, unknown,
         clusters);
+    System.out.printf("directory projection lag (its slowest slice's last event): %.1f s at the catch-up's end, "
+        + "%.1f s when the summary was read%n", lagAfterCatchUp, lagAtSummary);
     System.out.printf("heap after GC, growth since the restart per cluster, every cluster entity active: "
         + "%d bytes (the benchmark's own credentials dropped first)%n", heapPerCluster);
     return new Result(clusters, seeding, directoryCaughtUp, restarted, ready, firstPage, listed, listedIn, byPath,
         catchUp, unknown, readyClusters, heapPerCluster);
+  }
+
+  /** The largest {@code flotilla_projection_lag_seconds} of the cluster directory's slices, from the hub's metrics. */
+  private static double directoryLag(LocalHub hub) {
+    String prefix = "flotilla_projection_lag_seconds{projection=\"managed-cluster-directory\"";
+    return new String(HubMetrics.get(hub.hub().system()).scrape(), StandardCharsets.UTF_8).lines()
+        .filter(line -> line.startsWith(prefix))
+        .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+        .max().orElse(Double.NaN);
   }
 
   /**

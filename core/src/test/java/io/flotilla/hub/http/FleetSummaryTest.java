@@ -146,6 +146,8 @@ class FleetSummaryTest {
           text);
       assertTrue(text.lines().anyMatch(l -> l.matches(
           "flotilla_journal_write_seconds_count\\{entity=\"ManagedCluster\"\\} [1-9][0-9]*")), text);
+      assertTrue(text.lines().anyMatch(l -> l.matches(
+          "flotilla_projection_lag_seconds\\{projection=\"managed-cluster-directory\",slice=\"[0-9]+\"\\} [0-9.E-]+")), text);
       assertTrue(text.contains("jvm_memory_used_bytes"), text);
       return null;
     });
