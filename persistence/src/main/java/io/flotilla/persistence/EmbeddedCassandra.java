@@ -69,6 +69,12 @@ public final class EmbeddedCassandra implements AutoCloseable {
     public static final String JAVA_HOME_PROPERTY = "flotilla.cassandra.java.home";
     /** Optional system property for benchmarks: {@code batch} (the default) or {@code periodic} commit log sync. */
     public static final String COMMITLOG_SYNC_PROPERTY = "flotilla.cassandra.commitlog-sync";
+    /**
+     * Optional system property for large runs: Cassandra's heap (a JVM size, e.g. {@code 4G}). Unset,
+     * Cassandra gets 1 GB and small memtables and caches, sized for tests and the demo; set, it gets
+     * that heap and sizes memtables and caches from it, as a Cassandra installation does.
+     */
+    public static final String HEAP_PROPERTY = "flotilla.cassandra.heap";
 
     static final String HOST = "127.0.0.1";
     static final String LOCK_FILE = "launcher.lock";
@@ -513,8 +519,9 @@ public final class EmbeddedCassandra implements AutoCloseable {
         command.add(java);
         // first, so that even a truncated command line says which directory the process owns
         command.add(DATA_DIR_MARKER + dir);
-        command.add("-Xms256m");
-        command.add("-Xmx1G");
+        String heap = System.getProperty(HEAP_PROPERTY);
+        command.add("-Xms" + (heap == null ? "256m" : heap));
+        command.add("-Xmx" + (heap == null ? "1G" : heap));
         command.add("-XX:+UseG1GC");
         command.add("-XX:+ParallelRefProcEnabled");
         command.add("-XX:MaxTenuringThreshold=1");
@@ -673,11 +680,7 @@ public final class EmbeddedCassandra implements AutoCloseable {
                 // the other replicas, not this fsync, keep an acknowledged write.
                 commitlogSync(),
                 "commitlog_segment_size: 8MiB",
-                "memtable_heap_space: 64MiB",
-                "memtable_offheap_space: 64MiB",
-                "key_cache_size: 8MiB",
-                "counter_cache_size: 4MiB",
-                "file_cache_size: 32MiB",
+                memoryBudget(),
                 "concurrent_reads: 8",
                 "concurrent_writes: 8",
                 "concurrent_counter_writes: 8",
@@ -695,6 +698,13 @@ public final class EmbeddedCassandra implements AutoCloseable {
                 "");
         Files.writeString(dir.resolve("conf").resolve("cassandra.yaml"), yaml, StandardCharsets.UTF_8);
         Files.writeString(dir.resolve("conf").resolve("logback.xml"), logback, StandardCharsets.UTF_8);
+    }
+
+    /** Memtables and caches for the 1 GB heap, or none (Cassandra's heap-derived defaults) when {@value #HEAP_PROPERTY} is set. */
+    private static String memoryBudget() {
+        return System.getProperty(HEAP_PROPERTY) != null ? "# memtables and caches: sized by Cassandra from its heap"
+            : String.join("\n", "memtable_heap_space: 64MiB", "memtable_offheap_space: 64MiB", "key_cache_size: 8MiB",
+                "counter_cache_size: 4MiB", "file_cache_size: 32MiB");
     }
 
     /** {@code commitlog_sync: batch}, or periodic (10 s) when {@value #COMMITLOG_SYNC_PROPERTY} says so. */
