@@ -111,12 +111,17 @@ public final class RestartBenchmark {
     }
     System.out.printf("%nfleet summary after the catch-up: %d Ready, %d Unknown of %d%n", readyClusters, unknown,
         clusters);
-    System.out.printf("directory projection lag (its slowest slice's last event): %.1f s at the catch-up's end, "
-        + "%.1f s when the summary was read%n", lagAfterCatchUp, lagAtSummary);
+    // no lag is known while the restarted node's directory has had no event (reports that changed nothing)
+    System.out.printf("directory projection lag (its slowest slice's last event): %s at the catch-up's end, "
+        + "%s when the summary was read%n", seconds(lagAfterCatchUp), seconds(lagAtSummary));
     System.out.printf("heap after GC, growth since the restart per cluster, every cluster entity active: "
         + "%d bytes (the benchmark's own credentials dropped first)%n", heapPerCluster);
     return new Result(clusters, seeding, directoryCaughtUp, restarted, ready, firstPage, listed, listedIn, byPath,
         catchUp, unknown, readyClusters, heapPerCluster);
+  }
+
+  private static String seconds(double lag) {
+    return Double.isNaN(lag) ? "none (no event since the restart)" : String.format("%.1f s", lag);
   }
 
   /** The largest {@code flotilla_projection_lag_seconds} of the cluster directory's slices, from the hub's metrics. */
