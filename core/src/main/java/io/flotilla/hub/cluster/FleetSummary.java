@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -64,6 +65,20 @@ public final class FleetSummary {
 
   /** The last finished scan's counts (starting a new scan if they are stale); the first scan's when none has finished. */
   public synchronized CompletionStage<Counts> current() {
+    refreshIfStale();
+    return latest != null ? CompletableFuture.completedFuture(latest) : scanning.thenApply(counts -> counts);
+  }
+
+  /**
+   * The last finished scan's counts, or none before the first scan has finished: never waits
+   * (a metrics scrape must answer while a million-row scan runs). Starts a scan if they are stale.
+   */
+  public synchronized Optional<Counts> latest() {
+    refreshIfStale();
+    return Optional.ofNullable(latest);
+  }
+
+  private void refreshIfStale() {
     Instant now = clock.instant();
     boolean stale = latest == null || latestFinishedAt.plus(maxAge).isBefore(now);
     if (stale && (scanning == null || scanning.isDone())) {
@@ -71,7 +86,6 @@ public final class FleetSummary {
       scanning = started;
       started.thenAccept(this::finished);
     }
-    return latest != null ? CompletableFuture.completedFuture(latest) : scanning.thenApply(counts -> counts);
   }
 
   private synchronized void finished(Counts counts) {

@@ -11,7 +11,9 @@ import java.util.concurrent.CompletionStage;
 /**
  * {@code GET /metrics}: this node's metrics in Prometheus text, for the admin or viewer token
  * (Prometheus sends it as {@code authorization: {credentials_file: viewer-token}}). The fleet's
- * readiness gauges are refreshed from the fleet summary first.
+ * readiness gauges are set from the fleet summary's last finished scan: a scrape never waits for
+ * one (after a restart at a million clusters the first takes minutes), so until it has finished
+ * on this node they are absent.
  */
 public final class MetricsEndpoint {
   private static final ContentType PROMETHEUS_TEXT = ContentTypes.parse("text/plain; version=0.0.4; charset=utf-8");
@@ -28,14 +30,11 @@ public final class MetricsEndpoint {
 
   public CompletionStage<HttpResponse> scrape(String authorization) {
     return authenticator.authenticate(authorization)
-        .thenCompose(principal -> {
+        .thenApply(principal -> {
           if (!principal.readsFleet()) {
             throw StatusException.forbidden("this token may not read metrics");
           }
-          return fleet.current();
-        })
-        .thenApply(counts -> {
-          metrics.clusters(counts.readiness());
+          fleet.latest().ifPresent(counts -> metrics.clusters(counts.readiness()));
           return HttpResponse.create().withEntity(PROMETHEUS_TEXT, metrics.scrape());
         });
   }

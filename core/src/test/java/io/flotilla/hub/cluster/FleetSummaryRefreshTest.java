@@ -70,6 +70,19 @@ class FleetSummaryRefreshTest {
   }
 
   @Test
+  void latestNeverWaitsButStartsTheScansCurrentWould() {
+    assertTrue(summary.latest().isEmpty(), "no counts before the first scan has finished");
+    assertTrue(summary.latest().isEmpty());
+    assertEquals(1, scans.size(), "the first read started the one scan");
+
+    scans.get(0).complete(counts(clock.now, 5));
+    assertEquals(5, summary.latest().orElseThrow().total());
+    clock.now = clock.now.plusSeconds(16);
+    assertEquals(5, summary.latest().orElseThrow().total(), "stale counts at once");
+    assertEquals(2, scans.size(), "and a refresh behind them");
+  }
+
+  @Test
   void aFailedScanKeepsTheLastCountsAndTheNextReadTriesAgain() {
     summary.current();
     scans.get(0).completeExceptionally(new IllegalStateException("Cassandra unavailable"));
