@@ -551,8 +551,8 @@ public final class ManagedClusterEntity
     timers.startSingleTimer(HEALTH_TIMER, new HeartbeatOverdue(), unknownAfter(cmd.status()));
     ClusterStatus reported = cmd.status().withLastObservedTime(null);
     ClusterStatus stored = state.status() == null ? null : state.status().withLastObservedTime(null);
-    boolean stale = state.statusAt() == null
-        || Duration.between(state.statusAt(), now).compareTo(deps.observedTimePersistInterval()) >= 0;
+    boolean stale = state.statusAt() == null || Duration.between(state.statusAt(), now)
+        .compareTo(observedTimePersistInterval(deps.observedTimePersistInterval(), clusterId)) >= 0;
     if (reported.equals(stored) && !stale && state.health() == null) {
       return Effect().reply(cmd.replyTo(), clusterReply(state));
     }
@@ -563,6 +563,15 @@ public final class ManagedClusterEntity
             cmd.status().withLastObservedTime(Times.format(now)), now, state.health() != null))
         .thenRun(s -> HubMetrics.get(context.getSystem()).journalWrite("ManagedCluster", System.nanoTime() - started))
         .thenReply(cmd.replyTo(), this::clusterReply);
+  }
+
+  /**
+   * This cluster's share of the interval: 70-100 % of it, by its ID, so clusters that registered
+   * (or came back after a restart) together do not all persist their refresh in the same second.
+   * Above 60 %, a 3-minute heartbeat still persists every other beat, never every beat.
+   */
+  static Duration observedTimePersistInterval(Duration interval, String clusterId) {
+    return interval.multipliedBy(70 + Math.floorMod(clusterId.hashCode(), 31)).dividedBy(100);
   }
 
   private Effect<Event, State> onDeregister(State state, Deregister cmd) {

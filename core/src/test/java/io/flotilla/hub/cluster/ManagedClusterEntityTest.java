@@ -23,6 +23,8 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -114,6 +116,18 @@ class ManagedClusterEntityTest {
     assertEquals("v1.30.0", cluster.status().k8sVersion());
     assertEquals("2", cluster.metadata().resourceVersion());
     assertEquals("clusternet-abcde", cluster.metadata().namespace());
+  }
+
+  @Test
+  void clustersRefreshTheirObservedTimeAtIntervalsSpreadBetween70And100Percent() {
+    Duration interval = Duration.ofMinutes(5);
+    Set<Duration> seen = new TreeSet<>();
+    for (int i = 0; i < 1_000; i++) {
+      Duration mine = ManagedClusterEntity.observedTimePersistInterval(interval, UUID.randomUUID().toString());
+      assertTrue(mine.compareTo(Duration.ofSeconds(210)) >= 0 && mine.compareTo(interval) <= 0, mine.toString());
+      seen.add(mine);
+    }
+    assertTrue(seen.size() >= 25, "distinct intervals of 1,000 clusters: " + seen);
   }
 
   @Test
