@@ -186,7 +186,10 @@ public final class ClusterDirectory {
    * with a requirement the label index can answer reads only the clusters carrying that label
    * (in namespace/name order, the token being the last one examined); otherwise the directory is
    * read in its partitions' token order (one cluster per dedicated namespace, so the token is
-   * the last partition's). Either way a page costs about what it returns, not what the fleet holds.
+   * the last partition's). Either way a page costs about what it returns, not what the fleet holds:
+   * with one label value (`region=r3`) the index is read from the token on, a chunk at a time;
+   * with several (`in (a,b)`, or the label's mere presence) every page still reads the label's
+   * index rows once (its values are not known in advance).
    */
   public CompletionStage<Page> page(String namespace, Selector labels, Predicate<ManagedCluster> matches, long limit,
       String continueToken, Materializer materializer) {
@@ -196,8 +199,8 @@ public final class ClusterDirectory {
     Optional<Selector.Requirement> indexed = narrowing(labels);
     if (indexed.isPresent()) {
       String after = continueToken == null ? "" : decodeToken(continueToken);
-      return indexed(indexed.get()).thenCompose(keys -> fillFromIndex(
-          List.copyOf(new TreeSet<>(keys).tailSet(after, false)), 0, matches, limit, new ArrayList<>(), materializer));
+      return keyChunks(indexed.get())
+          .thenCompose(chunks -> fillFromIndex(chunks, after, matches, limit, new ArrayList<>(), materializer));
     }
     long after;
     try {
@@ -208,28 +211,60 @@ public final class ClusterDirectory {
     return fillFromScan(after, matches, limit, new ArrayList<>());
   }
 
-  private CompletionStage<Page> fillFromIndex(List<String> keys, int from, Predicate<ManagedCluster> matches,
-      long limit, List<ManagedCluster> page, Materializer materializer) {
-    if (from >= keys.size()) {
-      return CompletableFuture.completedFuture(new Page(page, null));
+  /** The "namespace/name" keys after a position, in order, at most {@link #CHUNK}; fewer: the last. */
+  private interface KeyChunks {
+    CompletionStage<List<String>> after(String position);
+  }
+
+  private CompletionStage<KeyChunks> keyChunks(Selector.Requirement requirement) {
+    if (requirement.operator() != Selector.Operator.EXISTS && requirement.values().size() == 1) {
+      String value = requirement.values().iterator().next();
+      // the index's clustering order within one value is (namespace, name): read on from the token
+      return CompletableFuture.completedFuture(position -> {
+        int slash = position.indexOf('/');
+        String namespace = slash < 0 ? position : position.substring(0, slash);
+        String name = slash < 0 ? "" : position.substring(slash + 1);
+        return session.selectAll("SELECT namespace, name FROM " + labels
+                + " WHERE label_key = ? AND label_value = ? AND (namespace, name) > (?, ?) LIMIT " + CHUNK,
+                requirement.key(), value, namespace, name)
+            .thenApply(rows -> rows.stream().map(r -> r.getString("namespace") + "/" + r.getString("name")).toList());
+      });
     }
-    List<String> chunk = keys.subList(from, Math.min(keys.size(), from + CHUNK));
-    return Source.from(chunk)
-        .mapAsync(READ_PARALLELISM, key -> get(key.substring(0, key.indexOf('/')), key.substring(key.indexOf('/') + 1)))
-        .runWith(Sink.seq(), materializer)
-        .thenCompose(rows -> {
-          for (int i = 0; i < rows.size(); i++) {
-            Optional<ManagedCluster> cluster = rows.get(i);
-            if (cluster.isPresent() && matches.test(cluster.get())) {
-              page.add(cluster.get());
-              if (limit > 0 && page.size() >= limit) {
-                boolean more = from + i + 1 < keys.size();
-                return CompletableFuture.completedFuture(new Page(page, more ? encodeToken(chunk.get(i)) : null));
-              }
+    return indexed(requirement).thenApply(keys -> {
+      TreeSet<String> sorted = new TreeSet<>(keys);
+      return position -> CompletableFuture.completedFuture(
+          sorted.tailSet(position, false).stream().limit(CHUNK).toList());
+    });
+  }
+
+  /** A directory row read for an index key. */
+  private record Keyed(String key, ManagedCluster cluster) {}
+
+  /**
+   * Reads the rows of a chunk of keys in order, stopping once the page is full (a page of 100
+   * reads ~100 rows plus those already in flight, not the chunk's 500).
+   */
+  private CompletionStage<Page> fillFromIndex(KeyChunks chunks, String after, Predicate<ManagedCluster> matches,
+      long limit, List<ManagedCluster> page, Materializer materializer) {
+    return chunks.after(after).thenCompose(chunk -> {
+      var found = Source.from(chunk)
+          .mapAsync(READ_PARALLELISM, key -> get(key.substring(0, key.indexOf('/')), key.substring(key.indexOf('/') + 1))
+              .thenApply(cluster -> new Keyed(key, cluster.filter(matches).orElse(null))))
+          .filter(keyed -> keyed.cluster() != null);
+      return (limit > 0 ? found.take(limit - page.size()) : found).runWith(Sink.seq(), materializer)
+          .thenCompose(rows -> {
+            rows.forEach(row -> page.add(row.cluster()));
+            boolean lastChunk = chunk.size() < CHUNK;
+            if (limit > 0 && page.size() >= limit) {
+              String last = rows.get(rows.size() - 1).key();
+              boolean more = !lastChunk || !last.equals(chunk.get(chunk.size() - 1));
+              return CompletableFuture.completedFuture(new Page(page, more ? encodeToken(last) : null));
             }
-          }
-          return fillFromIndex(keys, from + chunk.size(), matches, limit, page, materializer);
-        });
+            return lastChunk
+                ? CompletableFuture.completedFuture(new Page(page, null))
+                : fillFromIndex(chunks, chunk.get(chunk.size() - 1), matches, limit, page, materializer);
+          });
+    });
   }
 
   private CompletionStage<Page> fillFromScan(long afterToken, Predicate<ManagedCluster> matches, long limit,
