@@ -112,7 +112,7 @@ public final class Hub implements AutoCloseable {
       String keyspace = config.getString("flotilla.cassandra.keyspace");
       CassandraSession session = CassandraSessionRegistry.get(system)
           .sessionFor("akka.projection.cassandra.session-config");
-      ClusterDirectory directory = new ClusterDirectory(session, keyspace);
+      ClusterDirectory directory = new ClusterDirectory(session, keyspace, hub.getInt("list-chunk"));
       EventRecorder events = new EventRecorder(session, keyspace, hub.getDuration("events.ttl"), Clock.systemUTC());
       if (config.getBoolean("flotilla.cassandra.schema-autocreate")) {
         createSchema(system, session, keyspace, directory, events);

@@ -1,5 +1,7 @@
 package io.flotilla.hub;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import io.flotilla.hub.security.HubHome;
 import io.flotilla.persistence.testkit.EmbeddedCassandraExtension;
 import java.nio.file.Files;
@@ -13,15 +15,23 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 public final class HubExtension implements BeforeAllCallback, AfterAllCallback {
   private final EmbeddedCassandraExtension cassandra;
+  private final Config overrides;
   private TestHubs.Running running;
 
   public HubExtension(EmbeddedCassandraExtension cassandra) {
+    this(cassandra, ConfigFactory.empty());
+  }
+
+  /** With settings of the test's own over the test hubs' configuration. */
+  public HubExtension(EmbeddedCassandraExtension cassandra, Config overrides) {
     this.cassandra = cassandra;
+    this.overrides = overrides;
   }
 
   @Override
   public void beforeAll(ExtensionContext context) throws Exception {
-    running = TestHubs.start(cassandra, Files.createTempDirectory("flotilla-hub-test"));
+    running = TestHubs.start(Files.createTempDirectory("flotilla-hub-test"),
+        overrides.withFallback(TestHubs.config(cassandra)));
   }
 
   @Override

@@ -14,6 +14,7 @@ import io.flotilla.api.objects.Selector;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -37,9 +38,15 @@ public final class ClusterDirectory {
   private final CassandraSession session;
   private final String table;
   private final String labels;
+  private final int chunk;
 
-  public ClusterDirectory(CassandraSession session, String keyspace) {
+  /**
+   * {@code chunk}: rows read at a time while filling a list page (index keys of one label value,
+   * directory rows of a scan).
+   */
+  public ClusterDirectory(CassandraSession session, String keyspace, int chunk) {
     this.session = session;
+    this.chunk = chunk;
     this.table = keyspace + "." + TABLE;
     this.labels = keyspace + "." + LABELS_TABLE;
   }
@@ -178,28 +185,30 @@ public final class ClusterDirectory {
   /** One page of a list and the token of the next page, if any. */
   public record Page(List<ManagedCluster> clusters, String continueToken) {}
 
-  /** Rows read at a time while filling a page. */
-  private static final int CHUNK = 500;
-
   /**
    * A page of the clusters that match (limit 0: all), in one namespace or all. A label selector
    * with a requirement the label index can answer reads only the clusters carrying that label
-   * (in namespace/name order, the token being the last one examined); otherwise the directory is
+   * (in (namespace, name) order, the token being the last one examined); otherwise the directory is
    * read in its partitions' token order (one cluster per dedicated namespace, so the token is
    * the last partition's). Either way a page costs about what it returns, not what the fleet holds:
-   * with one label value (`region=r3`) the index is read from the token on, a chunk at a time;
-   * with several (`in (a,b)`, or the label's mere presence) every page still reads the label's
-   * index rows once (its values are not known in advance).
+   * the requirements with one value (`region=r3`, `run=a`) are read from the token on, a chunk at a
+   * time, and joined in the index (`run=a,region=r3` reads the directory rows of clusters carrying
+   * both, not of every cluster of the run); with no such requirement, one with several values
+   * (`in (a,b)`, or the label's mere presence) still reads the label's index rows once per page (its
+   * values are not known in advance).
    */
   public CompletionStage<Page> page(String namespace, Selector labels, Predicate<ManagedCluster> matches, long limit,
       String continueToken, Materializer materializer) {
     if (namespace != null) {
       return list(namespace).thenApply(all -> new Page(all.stream().filter(matches).toList(), null));
     }
-    Optional<Selector.Requirement> indexed = narrowing(labels);
+    Optional<CompletionStage<KeyChunks>> indexed = keyChunks(labels);
     if (indexed.isPresent()) {
       String after = continueToken == null ? "" : decodeToken(continueToken);
-      return keyChunks(indexed.get())
+      if (!after.isEmpty() && after.indexOf('/') < 0) {
+        throw StatusException.badRequest("invalid continue token: " + continueToken);
+      }
+      return indexed.get()
           .thenCompose(chunks -> fillFromIndex(chunks, after, matches, limit, new ArrayList<>(), materializer));
     }
     long after;
@@ -211,30 +220,139 @@ public final class ClusterDirectory {
     return fillFromScan(after, matches, limit, new ArrayList<>());
   }
 
-  /** The "namespace/name" keys after a position, in order, at most {@link #CHUNK}; fewer: the last. */
+  /**
+   * The order of the label index within one value, (namespace, name), on "namespace/name" keys
+   * (a namespace has no '/'; Kubernetes names are ASCII, so Java's order is Cassandra's).
+   */
+  static final Comparator<String> KEY_ORDER = Comparator.<String, String>comparing(key -> key.substring(0, key.indexOf('/')))
+      .thenComparing(key -> key.substring(key.indexOf('/') + 1));
+
+  /** Keys in {@link #KEY_ORDER}, and whether none follow them. */
+  private record KeyChunk(List<String> keys, boolean last) {}
+
+  /** The "namespace/name" keys after a position, in order, at most {@code max} at a time. */
   private interface KeyChunks {
-    CompletionStage<List<String>> after(String position);
+    CompletionStage<KeyChunk> after(String position, int max);
   }
 
-  private CompletionStage<KeyChunks> keyChunks(Selector.Requirement requirement) {
-    if (requirement.operator() != Selector.Operator.EXISTS && requirement.values().size() == 1) {
-      String value = requirement.values().iterator().next();
-      // the index's clustering order within one value is (namespace, name): read on from the token
-      return CompletableFuture.completedFuture(position -> {
-        int slash = position.indexOf('/');
-        String namespace = slash < 0 ? position : position.substring(0, slash);
-        String name = slash < 0 ? "" : position.substring(slash + 1);
-        return session.selectAll("SELECT namespace, name FROM " + labels
-                + " WHERE label_key = ? AND label_value = ? AND (namespace, name) > (?, ?) LIMIT " + CHUNK,
-                requirement.key(), value, namespace, name)
-            .thenApply(rows -> rows.stream().map(r -> r.getString("namespace") + "/" + r.getString("name")).toList());
-      });
+  /**
+   * The index keys of the clusters that may match: the join of the requirements with one value,
+   * else those of the first requirement the index can answer; none when no requirement needs a
+   * label (the directory is scanned).
+   */
+  private Optional<CompletionStage<KeyChunks>> keyChunks(Selector selector) {
+    List<Cursor> cursors = selector.requirements().stream()
+        .filter(r -> (r.operator() == Selector.Operator.EQUALS || r.operator() == Selector.Operator.IN)
+            && r.values().size() == 1)
+        .map(r -> new Cursor(r.key(), r.values().iterator().next()))
+        .toList();
+    if (!cursors.isEmpty()) {
+      return Optional.of(CompletableFuture.completedFuture(new Join(cursors)));
     }
-    return indexed(requirement).thenApply(keys -> {
-      TreeSet<String> sorted = new TreeSet<>(keys);
-      return position -> CompletableFuture.completedFuture(
-          sorted.tailSet(position, false).stream().limit(CHUNK).toList());
-    });
+    return narrowing(selector).map(requirement -> indexed(requirement).thenApply(keys -> {
+      TreeSet<String> sorted = new TreeSet<>(KEY_ORDER);
+      sorted.addAll(keys);
+      return (position, max) -> {
+        List<String> following = (position.isEmpty() ? sorted : sorted.tailSet(position, false)).stream()
+            .limit(max + 1L).toList();
+        return CompletableFuture.completedFuture(following.size() > max
+            ? new KeyChunk(following.subList(0, max), false) : new KeyChunk(following, true));
+      };
+    }));
+  }
+
+  /**
+   * One label value's index keys, read forward a chunk at a time: {@link #seek} answers from the
+   * rows read while it can. Targets never move back (a join only moves forward).
+   */
+  private final class Cursor {
+    private final String key;
+    private final String value;
+    private List<String> rows = List.of();
+    private int next;
+    /** The last read reached the end of the value's rows. */
+    private boolean end;
+
+    Cursor(String key, String value) {
+      this.key = key;
+      this.value = value;
+    }
+
+    /** The first key at or after {@code target} (after it, unless {@code inclusive}); null if none. */
+    CompletableFuture<String> seek(String target, boolean inclusive) {
+      while (next < rows.size() && before(rows.get(next), target, inclusive)) {
+        next++;
+      }
+      if (next < rows.size()) {
+        return CompletableFuture.completedFuture(rows.get(next));
+      }
+      if (end) {
+        return CompletableFuture.completedFuture(null);
+      }
+      int slash = target.indexOf('/');
+      String namespace = target.isEmpty() ? "" : target.substring(0, slash);
+      String name = target.isEmpty() ? "" : target.substring(slash + 1);
+      return session.selectAll("SELECT namespace, name FROM " + labels + " WHERE label_key = ? AND label_value = ? AND "
+              + "(namespace, name) " + (inclusive ? ">=" : ">") + " (?, ?) LIMIT " + chunk, key, value, namespace, name)
+          .thenApply(read -> {
+            rows = read.stream().map(r -> r.getString("namespace") + "/" + r.getString("name")).toList();
+            next = 0;
+            end = rows.size() < chunk;
+            return rows.isEmpty() ? null : rows.get(0);
+          })
+          .toCompletableFuture();
+    }
+
+    private static boolean before(String key, String target, boolean inclusive) {
+      int order = target.isEmpty() ? 1 : KEY_ORDER.compare(key, target);
+      return inclusive ? order < 0 : order <= 0;
+    }
+  }
+
+  /**
+   * The keys every cursor holds, in order (a leapfrog join): each cursor in turn seeks the largest
+   * key seen so far, until all stand on the same one. A page costs the index rows between its first
+   * and last key, read in chunks, rather than a directory read for every cluster of one value.
+   */
+  private record Join(List<Cursor> cursors) implements KeyChunks {
+    @Override
+    public CompletionStage<KeyChunk> after(String position, int max) {
+      return advance(position, false, max, new ArrayList<>());
+    }
+
+    private CompletionStage<KeyChunk> advance(String from, boolean inclusive, int max, List<String> found) {
+      String target = from;
+      boolean include = inclusive;
+      int agreeing = 0;
+      int turn = 0;
+      // a loop, not a chain of stages, while the cursors answer from rows already read
+      while (found.size() < max) {
+        CompletableFuture<String> seek = cursors.get(turn).seek(target, include);
+        if (!seek.isDone() || seek.isCompletedExceptionally()) {
+          String resumeAt = target;
+          boolean resumeInclusive = include;
+          return seek.thenCompose(read -> advance(resumeAt, resumeInclusive, max, found));
+        }
+        String key = seek.join();
+        if (key == null) {
+          return CompletableFuture.completedFuture(new KeyChunk(found, true));
+        }
+        if (include && key.equals(target)) {
+          agreeing++;
+        } else {
+          target = key;
+          include = true;
+          agreeing = 1;
+        }
+        if (agreeing == cursors.size()) {
+          found.add(key);
+          include = false;
+          agreeing = 0;
+        }
+        turn = (turn + 1) % cursors.size();
+      }
+      return CompletableFuture.completedFuture(new KeyChunk(found, false));
+    }
   }
 
   /** A directory row read for an index key. */
@@ -242,27 +360,28 @@ public final class ClusterDirectory {
 
   /**
    * Reads the rows of a chunk of keys in order, stopping once the page is full (a page of 100
-   * reads ~100 rows plus those already in flight, not the chunk's 500).
+   * reads ~100 rows plus those already in flight, not a chunk's 500).
    */
   private CompletionStage<Page> fillFromIndex(KeyChunks chunks, String after, Predicate<ManagedCluster> matches,
       long limit, List<ManagedCluster> page, Materializer materializer) {
-    return chunks.after(after).thenCompose(chunk -> {
-      var found = Source.from(chunk)
+    int wanted = limit > 0 ? (int) Math.min(chunk, limit - page.size()) : chunk;
+    return chunks.after(after, wanted).thenCompose(read -> {
+      List<String> keys = read.keys();
+      var found = Source.from(keys)
           .mapAsync(READ_PARALLELISM, key -> get(key.substring(0, key.indexOf('/')), key.substring(key.indexOf('/') + 1))
               .thenApply(cluster -> new Keyed(key, cluster.filter(matches).orElse(null))))
           .filter(keyed -> keyed.cluster() != null);
       return (limit > 0 ? found.take(limit - page.size()) : found).runWith(Sink.seq(), materializer)
           .thenCompose(rows -> {
             rows.forEach(row -> page.add(row.cluster()));
-            boolean lastChunk = chunk.size() < CHUNK;
             if (limit > 0 && page.size() >= limit) {
               String last = rows.get(rows.size() - 1).key();
-              boolean more = !lastChunk || !last.equals(chunk.get(chunk.size() - 1));
+              boolean more = !read.last() || !last.equals(keys.get(keys.size() - 1));
               return CompletableFuture.completedFuture(new Page(page, more ? encodeToken(last) : null));
             }
-            return lastChunk
+            return read.last() || keys.isEmpty()
                 ? CompletableFuture.completedFuture(new Page(page, null))
-                : fillFromIndex(chunks, chunk.get(chunk.size() - 1), matches, limit, page, materializer);
+                : fillFromIndex(chunks, keys.get(keys.size() - 1), matches, limit, page, materializer);
           });
     });
   }
@@ -270,20 +389,20 @@ public final class ClusterDirectory {
   private CompletionStage<Page> fillFromScan(long afterToken, Predicate<ManagedCluster> matches, long limit,
       List<ManagedCluster> page) {
     return session.selectAll("SELECT resource_version, object, status, health, token(namespace) AS t FROM " + table
-            + " WHERE token(namespace) > ? LIMIT " + CHUNK, afterToken)
+            + " WHERE token(namespace) > ? LIMIT " + chunk, afterToken)
         .thenCompose(rows -> {
           for (int i = 0; i < rows.size(); i++) {
             ManagedCluster cluster = toObject(rows.get(i));
             if (matches.test(cluster)) {
               page.add(cluster);
               if (limit > 0 && page.size() >= limit) {
-                boolean more = i < rows.size() - 1 || rows.size() == CHUNK;
+                boolean more = i < rows.size() - 1 || rows.size() == chunk;
                 return CompletableFuture.completedFuture(new Page(page,
                     more ? encodeToken(String.valueOf(rows.get(i).getLong("t"))) : null));
               }
             }
           }
-          return rows.size() < CHUNK
+          return rows.size() < chunk
               ? CompletableFuture.completedFuture(new Page(page, null))
               : fillFromScan(rows.get(rows.size() - 1).getLong("t"), matches, limit, page);
         });

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.ConfigFactory;
 import io.flotilla.api.Json;
 import io.flotilla.hub.HubClient;
 import io.flotilla.hub.HubExtension;
@@ -28,7 +29,9 @@ class ManagedClusterListTest {
   static final EmbeddedCassandraExtension cassandra = new EmbeddedCassandraExtension();
   @RegisterExtension
   @Order(2)
-  static final HubExtension hub = new HubExtension(cassandra);
+  // pages read 2 rows at a time, so that a few clusters cross chunk boundaries
+  static final HubExtension hub = new HubExtension(cassandra,
+      ConfigFactory.parseMap(Map.of("flotilla.hub.list-chunk", 2)));
 
   static final String MCLS = "/apis/clusters.clusternet.io/v1beta1/managedclusters";
 
@@ -72,12 +75,17 @@ class ManagedClusterListTest {
   void selectorsAndPagingThroughTheLabelIndexAndThroughAScan() {
     String fleet = "fleet-" + UUID.randomUUID().toString().substring(0, 8);
     TreeSet<String> berlin = new TreeSet<>();
+    TreeSet<String> edge = new TreeSet<>();
     TreeSet<String> all = new TreeSet<>();
     for (int i = 0; i < 7; i++) {
-      String key = register(Map.of(fleet, i < 5 ? "berlin" : "paris", "tier", i % 2 == 0 ? "edge" : "core"));
+      String key = register(Map.of(fleet, i < 5 ? "berlin" : "paris", "tier", i % 2 == 0 ? "edge" : "core",
+          fleet + "-marker", "yes"));
       all.add(key);
       if (i < 5) {
         berlin.add(key);
+      }
+      if (i % 2 == 0) {
+        edge.add(key);
       }
     }
     TestProbe.create(hub.hub().system()).awaitAssert(Duration.ofSeconds(30), Duration.ofMillis(250), () -> {
@@ -89,6 +97,16 @@ class ManagedClusterListTest {
     // set-based and a second requirement filtered exactly
     List<String> berlinEdge = keys(list("?labelSelector=" + encode(fleet + " in (berlin),tier=edge")));
     assertEquals(3, berlinEdge.size(), berlinEdge.toString());
+    // two and three one-value requirements joined in the index: each page in order, each cluster once
+    List<String> expectedBerlinEdge = all.stream().filter(key -> berlin.contains(key) && edge.contains(key)).toList();
+    assertEquals(expectedBerlinEdge, berlinEdge);
+    for (int limit : new int[] {1, 2, 5}) {
+      assertEquals(expectedBerlinEdge, allPages(fleet + "=berlin,tier=edge", limit), "limit " + limit);
+      assertEquals(expectedBerlinEdge, allPages("tier=edge," + fleet + "=berlin", limit), "limit " + limit);
+    }
+    assertEquals(all.stream().filter(edge::contains).filter(key -> !berlin.contains(key)).toList(),
+        allPages(fleet + "=paris,tier=edge," + fleet + "-marker=yes", 1));
+    assertEquals(List.of(), allPages(fleet + "=paris,tier=nowhere", 2));
     // only negative requirements: the directory is scanned, paged 3 at a time
     List<String> notParis = allPages(fleet + "!=paris,tier", 3).stream().filter(all::contains).toList();
     assertEquals(berlin.size(), new TreeSet<>(notParis).size());
