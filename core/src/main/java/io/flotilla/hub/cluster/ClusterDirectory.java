@@ -17,6 +17,7 @@ import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -191,11 +192,10 @@ public final class ClusterDirectory {
    * (in (namespace, name) order, the token being the last one examined); otherwise the directory is
    * read in its partitions' token order (one cluster per dedicated namespace, so the token is
    * the last partition's). Either way a page costs about what it returns, not what the fleet holds:
-   * the requirements with one value (`region=r3`, `run=a`) are read from the token on, a chunk at a
-   * time, and joined in the index (`run=a,region=r3` reads the directory rows of clusters carrying
-   * both, not of every cluster of the run); with no such requirement, one with several values
-   * (`in (a,b)`, or the label's mere presence) still reads the label's index rows once per page (its
-   * values are not known in advance).
+   * the values of equality and `in` requirements are read from the token on, a chunk at a time, and
+   * joined in the index (`run=a,region=r3` reads the directory rows of clusters carrying both, not
+   * of every cluster of the run); with no such requirement, one on the label's mere presence still
+   * reads the label's index rows once per page (its values are not known in advance).
    */
   public CompletionStage<Page> page(String namespace, Selector labels, Predicate<ManagedCluster> matches, long limit,
       String continueToken, Materializer materializer) {
@@ -224,7 +224,7 @@ public final class ClusterDirectory {
    * The order of the label index within one value, (namespace, name), on "namespace/name" keys
    * (a namespace has no '/'; Kubernetes names are ASCII, so Java's order is Cassandra's).
    */
-  static final Comparator<String> KEY_ORDER = Comparator.<String, String>comparing(key -> key.substring(0, key.indexOf('/')))
+  private static final Comparator<String> KEY_ORDER = Comparator.<String, String>comparing(key -> key.substring(0, key.indexOf('/')))
       .thenComparing(key -> key.substring(key.indexOf('/') + 1));
 
   /** Keys in {@link #KEY_ORDER}, and whether none follow them. */
@@ -236,18 +236,18 @@ public final class ClusterDirectory {
   }
 
   /**
-   * The index keys of the clusters that may match: the join of the requirements with one value,
-   * else those of the first requirement the index can answer; none when no requirement needs a
-   * label (the directory is scanned).
+   * The index keys of the clusters that may match: the join of the requirements with values
+   * (`a=x`, `a in (x,y)`), else those of a requirement on the label's mere presence; none when no
+   * requirement needs a label (the directory is scanned).
    */
   private Optional<CompletionStage<KeyChunks>> keyChunks(Selector selector) {
-    List<Cursor> cursors = selector.requirements().stream()
-        .filter(r -> (r.operator() == Selector.Operator.EQUALS || r.operator() == Selector.Operator.IN)
-            && r.values().size() == 1)
-        .map(r -> new Cursor(r.key(), r.values().iterator().next()))
+    List<Seeker> seekers = selector.requirements().stream()
+        .filter(r -> r.operator() == Selector.Operator.EQUALS || r.operator() == Selector.Operator.IN)
+        .<Seeker>map(r -> r.values().size() == 1 ? new Cursor(r.key(), r.values().iterator().next())
+            : new AnyOf(r.values().stream().sorted().map(value -> new Cursor(r.key(), value)).toList()))
         .toList();
-    if (!cursors.isEmpty()) {
-      return Optional.of(CompletableFuture.completedFuture(new Join(cursors)));
+    if (!seekers.isEmpty()) {
+      return Optional.of(CompletableFuture.completedFuture(new Join(seekers)));
     }
     return narrowing(selector).map(requirement -> indexed(requirement).thenApply(keys -> {
       TreeSet<String> sorted = new TreeSet<>(KEY_ORDER);
@@ -261,11 +261,24 @@ public final class ClusterDirectory {
     }));
   }
 
-  /**
-   * One label value's index keys, read forward a chunk at a time: {@link #seek} answers from the
-   * rows read while it can. Targets never move back (a join only moves forward).
-   */
-  private final class Cursor {
+  /** Index keys in order from a target on. Targets never move back (a join only moves forward). */
+  private interface Seeker {
+    /** The first key at or after {@code target} (after it, unless {@code inclusive}); null if none. */
+    CompletableFuture<String> seek(String target, boolean inclusive);
+  }
+
+  /** The keys of any of several values of a label (`in (x,y)`): the smallest any of them is on. */
+  private record AnyOf(List<Cursor> values) implements Seeker {
+    @Override
+    public CompletableFuture<String> seek(String target, boolean inclusive) {
+      List<CompletableFuture<String>> seeks = values.stream().map(value -> value.seek(target, inclusive)).toList();
+      return CompletableFuture.allOf(seeks.toArray(CompletableFuture[]::new)).thenApply(done -> seeks.stream()
+          .map(CompletableFuture::join).filter(Objects::nonNull).min(KEY_ORDER).orElse(null));
+    }
+  }
+
+  /** One label value's index keys, read forward a chunk at a time: seeks answer from the rows read while they can. */
+  private final class Cursor implements Seeker {
     private final String key;
     private final String value;
     private List<String> rows = List.of();
@@ -278,8 +291,8 @@ public final class ClusterDirectory {
       this.value = value;
     }
 
-    /** The first key at or after {@code target} (after it, unless {@code inclusive}); null if none. */
-    CompletableFuture<String> seek(String target, boolean inclusive) {
+    @Override
+    public CompletableFuture<String> seek(String target, boolean inclusive) {
       while (next < rows.size() && before(rows.get(next), target, inclusive)) {
         next++;
       }
@@ -310,11 +323,11 @@ public final class ClusterDirectory {
   }
 
   /**
-   * The keys every cursor holds, in order (a leapfrog join): each cursor in turn seeks the largest
-   * key seen so far, until all stand on the same one. A page costs the index rows between its first
+   * The keys every seeker holds, in order (a leapfrog join): each in turn seeks the largest key
+   * seen so far, until all stand on the same one. A page costs the index rows between its first
    * and last key, read in chunks, rather than a directory read for every cluster of one value.
    */
-  private record Join(List<Cursor> cursors) implements KeyChunks {
+  private record Join(List<Seeker> seekers) implements KeyChunks {
     @Override
     public CompletionStage<KeyChunk> after(String position, int max) {
       return advance(position, false, max, new ArrayList<>());
@@ -325,9 +338,9 @@ public final class ClusterDirectory {
       boolean include = inclusive;
       int agreeing = 0;
       int turn = 0;
-      // a loop, not a chain of stages, while the cursors answer from rows already read
+      // a loop, not a chain of stages, while the seekers answer from rows already read
       while (found.size() < max) {
-        CompletableFuture<String> seek = cursors.get(turn).seek(target, include);
+        CompletableFuture<String> seek = seekers.get(turn).seek(target, include);
         if (!seek.isDone() || seek.isCompletedExceptionally()) {
           String resumeAt = target;
           boolean resumeInclusive = include;
@@ -344,12 +357,12 @@ public final class ClusterDirectory {
           include = true;
           agreeing = 1;
         }
-        if (agreeing == cursors.size()) {
+        if (agreeing == seekers.size()) {
           found.add(key);
           include = false;
           agreeing = 0;
         }
-        turn = (turn + 1) % cursors.size();
+        turn = (turn + 1) % seekers.size();
       }
       return CompletableFuture.completedFuture(new KeyChunk(found, false));
     }

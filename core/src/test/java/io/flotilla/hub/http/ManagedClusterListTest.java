@@ -97,7 +97,7 @@ class ManagedClusterListTest {
     // set-based and a second requirement filtered exactly
     List<String> berlinEdge = keys(list("?labelSelector=" + encode(fleet + " in (berlin),tier=edge")));
     assertEquals(3, berlinEdge.size(), berlinEdge.toString());
-    // two and three one-value requirements joined in the index: each page in order, each cluster once
+    // two and three requirements joined in the index: each page in order, each cluster once
     List<String> expectedBerlinEdge = all.stream().filter(key -> berlin.contains(key) && edge.contains(key)).toList();
     assertEquals(expectedBerlinEdge, berlinEdge);
     for (int limit : new int[] {1, 2, 5}) {
@@ -107,6 +107,9 @@ class ManagedClusterListTest {
     assertEquals(all.stream().filter(edge::contains).filter(key -> !berlin.contains(key)).toList(),
         allPages(fleet + "=paris,tier=edge," + fleet + "-marker=yes", 1));
     assertEquals(List.of(), allPages(fleet + "=paris,tier=nowhere", 2));
+    // `in` with several values: the nearest of its values' rows, alone and joined
+    assertEquals(List.copyOf(all), allPages(fleet + " in (paris,berlin,nowhere)", 2));
+    assertEquals(List.copyOf(edge), allPages(fleet + " in (berlin,paris),tier=edge", 1));
     // only negative requirements: the directory is scanned, paged 3 at a time
     List<String> notParis = allPages(fleet + "!=paris,tier", 3).stream().filter(all::contains).toList();
     assertEquals(berlin.size(), new TreeSet<>(notParis).size());
