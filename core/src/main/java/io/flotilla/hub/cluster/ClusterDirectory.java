@@ -330,7 +330,11 @@ public final class ClusterDirectory {
   private record Join(List<Seeker> seekers) implements KeyChunks {
     @Override
     public CompletionStage<KeyChunk> after(String position, int max) {
-      return advance(position, false, max, new ArrayList<>());
+      // every seeker reads from the position at once (one round trip, not one per requirement); the
+      // join then asks them only for keys past it
+      List<CompletableFuture<String>> reads = seekers.stream().map(seeker -> seeker.seek(position, false)).toList();
+      return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
+          .thenCompose(read -> advance(position, false, max, new ArrayList<>()));
     }
 
     private CompletionStage<KeyChunk> advance(String from, boolean inclusive, int max, List<String> found) {
