@@ -120,6 +120,9 @@ class ManagedClusterListTest {
         + "&labelSelector=" + encode(fleet))));
     assertEquals(400, hub.client().get(MCLS + "?fieldSelector=status.phase%3DReady", hub.home().adminToken()).code());
     assertEquals(400, hub.client().get(MCLS + "?limit=1&continue=bm90LWEtbnVtYmVy", hub.home().adminToken()).code());
+    // through the index, a token must name a cluster (namespace/name)
+    assertEquals(400, hub.client().get(MCLS + "?limit=1&labelSelector=" + encode(fleet + "=berlin")
+        + "&continue=bm90LWEtbnVtYmVy", hub.home().adminToken()).code());
 
     // watch from a list's resourceVersion: what happened after the list, and only what the selector selects
     String listed = list("?labelSelector=" + encode(fleet)).at("/metadata/resourceVersion").asText();
