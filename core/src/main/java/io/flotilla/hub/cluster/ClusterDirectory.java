@@ -169,7 +169,7 @@ public final class ClusterDirectory {
           return all;
         }, materializer)
         .thenCompose(keys -> Source.from(keys)
-            .mapAsync(READ_PARALLELISM, key -> get(key.substring(0, key.indexOf('/')), key.substring(key.indexOf('/') + 1)))
+            .mapAsync(READ_PARALLELISM, key -> get(namespaceOf(key), nameOf(key)))
             .mapConcat(found -> found.map(List::of).orElse(List.of()))
             .runWith(Sink.seq(), materializer));
   }
@@ -180,7 +180,7 @@ public final class ClusterDirectory {
     CompletionStage<List<Row>> rows = requirement.operator() == Selector.Operator.EXISTS
         ? session.selectAll(select, requirement.key())
         : session.selectAll(select + " AND label_value IN ?", requirement.key(), List.copyOf(requirement.values()));
-    return rows.thenApply(all -> all.stream().map(r -> r.getString("namespace") + "/" + r.getString("name")).toList());
+    return rows.thenApply(all -> all.stream().map(ClusterDirectory::keyOf).toList());
   }
 
   /** One page of a list and the token of the next page, if any. */
@@ -224,8 +224,21 @@ public final class ClusterDirectory {
    * The order of the label index within one value, (namespace, name), on "namespace/name" keys
    * (a namespace has no '/'; Kubernetes names are ASCII, so Java's order is Cassandra's).
    */
-  private static final Comparator<String> KEY_ORDER = Comparator.<String, String>comparing(key -> key.substring(0, key.indexOf('/')))
-      .thenComparing(key -> key.substring(key.indexOf('/') + 1));
+  private static final Comparator<String> KEY_ORDER = Comparator.comparing(ClusterDirectory::namespaceOf)
+      .thenComparing(ClusterDirectory::nameOf);
+
+  /** An index row's "namespace/name" key. */
+  private static String keyOf(Row row) {
+    return row.getString("namespace") + "/" + row.getString("name");
+  }
+
+  private static String namespaceOf(String key) {
+    return key.substring(0, key.indexOf('/'));
+  }
+
+  private static String nameOf(String key) {
+    return key.substring(key.indexOf('/') + 1);
+  }
 
   /** Keys in {@link #KEY_ORDER}, and whether none follow them. */
   private record KeyChunk(List<String> keys, boolean last) {}
@@ -302,13 +315,12 @@ public final class ClusterDirectory {
       if (end) {
         return CompletableFuture.completedFuture(null);
       }
-      int slash = target.indexOf('/');
-      String namespace = target.isEmpty() ? "" : target.substring(0, slash);
-      String name = target.isEmpty() ? "" : target.substring(slash + 1);
+      String namespace = target.isEmpty() ? "" : namespaceOf(target);
+      String name = target.isEmpty() ? "" : nameOf(target);
       return session.selectAll("SELECT namespace, name FROM " + labels + " WHERE label_key = ? AND label_value = ? AND "
               + "(namespace, name) " + (inclusive ? ">=" : ">") + " (?, ?) LIMIT " + chunk, key, value, namespace, name)
           .thenApply(read -> {
-            rows = read.stream().map(r -> r.getString("namespace") + "/" + r.getString("name")).toList();
+            rows = read.stream().map(ClusterDirectory::keyOf).toList();
             next = 0;
             end = rows.size() < chunk;
             return rows.isEmpty() ? null : rows.get(0);
@@ -376,8 +388,8 @@ public final class ClusterDirectory {
   private record Keyed(String key, ManagedCluster cluster) {}
 
   /**
-   * Reads the rows of a chunk of keys in order, stopping once the page is full (a page of 100
-   * reads ~100 rows plus those already in flight, not a chunk's 500).
+   * Reads the directory rows of the next keys (at most what the page still needs) in order,
+   * stopping once the page is full, and goes on from the last key while it is not.
    */
   private CompletionStage<Page> fillFromIndex(KeyChunks chunks, String after, Predicate<ManagedCluster> matches,
       long limit, List<ManagedCluster> page, Materializer materializer) {
@@ -385,7 +397,7 @@ public final class ClusterDirectory {
     return chunks.after(after, wanted).thenCompose(read -> {
       List<String> keys = read.keys();
       var found = Source.from(keys)
-          .mapAsync(READ_PARALLELISM, key -> get(key.substring(0, key.indexOf('/')), key.substring(key.indexOf('/') + 1))
+          .mapAsync(READ_PARALLELISM, key -> get(namespaceOf(key), nameOf(key))
               .thenApply(cluster -> new Keyed(key, cluster.filter(matches).orElse(null))))
           .filter(keyed -> keyed.cluster() != null);
       return (limit > 0 ? found.take(limit - page.size()) : found).runWith(Sink.seq(), materializer)
