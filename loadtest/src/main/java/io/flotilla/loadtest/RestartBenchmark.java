@@ -82,6 +82,7 @@ public final class RestartBenchmark {
     System.out.printf("restart: node up in %.1f s, /readyz 200 after %.1f s, a first page of 500 in %.2f s%n",
         restarted, ready, firstPage);
     long heapBefore = FleetBenchmark.usedHeapAfterGc(); // the restarted node, before any cluster entity runs
+    HeapHistogram classesBefore = HeapHistogram.take();
 
     start = System.nanoTime();
     int listed = client.count(CLUSTERS, null).join();
@@ -104,6 +105,7 @@ public final class RestartBenchmark {
 
     Arrays.fill(fleet, null); // the benchmark's own copy of the credentials is not the hub's cost
     long heapPerCluster = (FleetBenchmark.usedHeapAfterGc() - heapBefore) / clusters;
+    String heapByClass = HeapHistogram.take().growthPer(classesBefore, clusters, 80);
 
     System.out.printf("%n| phase | requests | per second | p50 ms | p99 ms |%n|---|---|---|---|---|%n");
     for (Phase phase : new Phase[] {seeding, byPath, catchUp}) {
@@ -115,7 +117,8 @@ public final class RestartBenchmark {
     System.out.printf("directory projection lag (its slowest slice's last event): %s at the catch-up's end, "
         + "%s when the summary was read%n", seconds(lagAfterCatchUp), seconds(lagAtSummary));
     System.out.printf("heap after GC, growth since the restart per cluster, every cluster entity active: "
-        + "%d bytes (the benchmark's own credentials dropped first)%n", heapPerCluster);
+        + "%d bytes (the benchmark's own credentials dropped first); the classes that grew most:%n%n%s",
+        heapPerCluster, heapByClass);
     return new Result(clusters, seeding, directoryCaughtUp, restarted, ready, firstPage, listed, listedIn, byPath,
         catchUp, unknown, readyClusters, heapPerCluster);
   }
