@@ -21,6 +21,7 @@ import io.flotilla.hub.apps.Apps;
 import io.flotilla.hub.cluster.ClusterChanges;
 import io.flotilla.hub.cluster.ClusterDirectory;
 import io.flotilla.hub.cluster.ClusterDirectoryProjection;
+import io.flotilla.hub.cluster.HealthCheckWheel;
 import io.flotilla.hub.cluster.ClusterHistory;
 import io.flotilla.hub.cluster.ClusterRegistry;
 import io.flotilla.hub.cluster.ClusterWakeUp;
@@ -122,7 +123,7 @@ public final class Hub implements AutoCloseable {
       ClusterRegistry clusters = ClusterRegistry.init(system, new ManagedClusterEntity.Dependencies(
           home.tokenCipher(), Base64.getEncoder().encodeToString(home.caCertificatePemBytes()),
           hub.getDuration("observed-time-persist-interval"), hub.getDuration("unknown-after-without-frequency"),
-          askTimeout, Clock.systemUTC()));
+          askTimeout, Clock.systemUTC(), HealthCheckWheel.start(system, hub.getDuration("health-check-tick"))));
       ClusterWakeUp.init(system, hub.getInt("wake-up-per-second"), hub.getInt("wake-up-in-flight"));
 
       Authenticator authenticator = new Authenticator(system, home.adminToken(), home.bootstrapToken(), home.viewerToken(),

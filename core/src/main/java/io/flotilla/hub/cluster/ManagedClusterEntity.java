@@ -1,13 +1,13 @@
 package io.flotilla.hub.cluster;
 
 import akka.Done;
+import akka.actor.DeadLetterSuppression;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.BackoffSupervisorStrategy;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.SupervisorStrategy;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
-import akka.actor.typed.javadsl.TimerScheduler;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
 import akka.persistence.typed.PersistenceId;
@@ -131,8 +131,13 @@ public final class ManagedClusterEntity
   /** The connection's tunnel closed (told by the connection; also what watching it yields). */
   public record TunnelClosed(ActorRef<TunnelConnection.Command> connection) implements Command {}
 
-  /** The health timer fired: no report within 3 heartbeats (internal). */
-  record HeartbeatOverdue() implements Command {}
+  /**
+   * Time to check the heartbeat ({@link HealthCheckWheel}; internal): Unknown if no report came within
+   * 3 heartbeats. Sent to entities that may have stopped since, so no dead letter is logged.
+   */
+  record HeartbeatOverdue() implements Command, DeadLetterSuppression {
+    static final HeartbeatOverdue INSTANCE = new HeartbeatOverdue();
+  }
 
   /** The answer of the namespace owner to a claim made while registering (internal). */
   record NamespaceAnswered(String namespace, boolean granted, String owner, String failure)
@@ -257,18 +262,22 @@ public final class ManagedClusterEntity
   /** What every ManagedCluster entity needs from the hub. */
   public record Dependencies(
       TokenCipher tokenCipher, String caCertificateBase64, Duration observedTimePersistInterval,
-      Duration unknownAfterWithoutFrequency, Duration askTimeout, Clock clock) {}
+      Duration unknownAfterWithoutFrequency, Duration askTimeout, Clock clock, HealthCheckWheel healthChecks) {}
 
-  private static final String HEALTH_TIMER = "health";
+  /** No heartbeat check booked. */
+  private static final long NO_CHECK = Long.MAX_VALUE;
   public static final String TAINT_UNSCHEDULABLE = "clusters.clusternet.io/unschedulable";
   public static final String PROTECTED_LABEL_PREFIX = "clusters.clusternet.io/";
 
   private final ActorContext<Command> context;
-  private final TimerScheduler<Command> timers;
   private final String clusterId;
   private final Dependencies deps;
   /** The newest report time; persisted only per the heartbeat policy (DESIGN.md). */
   private Instant lastObserved;
+  /** The wheel's tick when the current silence began: the last report, or recovery (a full window). */
+  private long silentSince;
+  /** The earliest heartbeat check booked on the wheel and not yet received, or NO_CHECK. */
+  private long nextCheck = NO_CHECK;
   /**
    * The live tunnel, if any, and when it last connected or dropped. Not persisted: a connection
    * lives only as long as the node holding it, and flapping networks would write events; the view
@@ -281,18 +290,15 @@ public final class ManagedClusterEntity
 
   private record PendingRegistration(Register command, boolean generatedNamespace, int attempt) {}
 
-  private ManagedClusterEntity(ActorContext<Command> context, TimerScheduler<Command> timers, String clusterId,
-      Dependencies deps) {
+  private ManagedClusterEntity(ActorContext<Command> context, String clusterId, Dependencies deps) {
     super(PersistenceId.of(ENTITY_KEY.name(), clusterId), ON_PERSIST_FAILURE);
     this.context = context;
-    this.timers = timers;
     this.clusterId = clusterId;
     this.deps = deps;
   }
 
   public static Behavior<Command> create(String clusterId, Dependencies deps) {
-    return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-        new ManagedClusterEntity(context, timers, clusterId, deps)));
+    return Behaviors.setup(context -> new ManagedClusterEntity(context, clusterId, deps));
   }
 
   public static String tagFor(String clusterId) {
@@ -325,9 +331,9 @@ public final class ManagedClusterEntity
 
   @Override
   public CommandHandler<Command, Event, State> commandHandler() {
-    // one case dispatching by type, as for events: a builder case per command type costs every
-    // running entity ~60 bytes each (14 of them were ~0.8 KB of a cluster's ~9 KB)
-    return newCommandHandlerBuilder().forAnyState().onAnyCommand(this::onCommand);
+    // a plain function dispatching by type, as for events: the builder keeps ~100 bytes per running
+    // entity for one case (and ~60 for each more: 14 of them were ~0.8 KB of a cluster's ~9 KB)
+    return this::onCommand;
   }
 
   private Effect<Event, State> onCommand(State state, Command command) {
@@ -380,15 +386,23 @@ public final class ManagedClusterEntity
   @Override
   public SignalHandler<State> signalHandler() {
     return newSignalHandlerBuilder()
-        .onSignal(RecoveryCompleted.instance(), this::armHealthTimer)
+        .onSignal(RecoveryCompleted.instance(), this::startSilenceWindow)
         .build();
   }
 
-  private void armHealthTimer(State state) {
+  /** A window of silence begins now (recovery, registration, a report): checked when it would end. */
+  private void startSilenceWindow(State state) {
+    silentSince = deps.healthChecks().now();
     if (state.active() && state.health() == null) {
-      timers.startSingleTimer(HEALTH_TIMER, new HeartbeatOverdue(), unknownAfter(state.status()));
-    } else {
-      timers.cancel(HEALTH_TIMER);
+      bookCheck(silentSince + deps.healthChecks().ticks(unknownAfter(state.status())));
+    }
+  }
+
+  /** A check at {@code tick}, unless one is booked before it (that one books the next if needed). */
+  private void bookCheck(long tick) {
+    if (tick < nextCheck) {
+      deps.healthChecks().checkAt(tick, context.getSelf());
+      nextCheck = tick;
     }
   }
 
@@ -398,7 +412,13 @@ public final class ManagedClusterEntity
   }
 
   private Effect<Event, State> onHeartbeatOverdue(State state, HeartbeatOverdue overdue) {
+    nextCheck = NO_CHECK; // checks arrive in tick order: none booked is earlier (one later may come: harmless)
     if (!state.active() || state.health() != null) {
+      return Effect().none();
+    }
+    long windowEnd = silentSince + deps.healthChecks().ticks(unknownAfter(state.status()));
+    if (deps.healthChecks().now() < windowEnd) {
+      bookCheck(windowEnd); // reported since this check was booked
       return Effect().none();
     }
     String reason = state.status() == null ? "ClusterStatusNeverUpdated" : "ClusterStatusUnknown";
@@ -498,7 +518,7 @@ public final class ManagedClusterEntity
     return Effect()
         .persist(event)
         .thenRun((State s) -> {
-          armHealthTimer(s);
+          startSilenceWindow(s);
           cmd.replyTo().tell(new RequestFound(requestView(s)));
         })
         .thenUnstashAll();
@@ -548,7 +568,8 @@ public final class ManagedClusterEntity
     }
     Instant now = deps.clock().instant();
     lastObserved = now;
-    timers.startSingleTimer(HEALTH_TIMER, new HeartbeatOverdue(), unknownAfter(cmd.status()));
+    silentSince = deps.healthChecks().now();
+    bookCheck(silentSince + deps.healthChecks().ticks(unknownAfter(cmd.status())));
     ClusterStatus reported = cmd.status().withLastObservedTime(null);
     ClusterStatus stored = state.status() == null ? null : state.status().withLastObservedTime(null);
     boolean stale = state.statusAt() == null || Duration.between(state.statusAt(), now)
@@ -580,8 +601,7 @@ public final class ManagedClusterEntity
     }
     Reply last = clusterReply(state);
     Registered reg = state.registration();
-    lastObserved = null;
-    timers.cancel(HEALTH_TIMER);
+    lastObserved = null; // a booked check finds the cluster gone
     if (connection != null) {
       connection.tell(new TunnelConnection.Supersede("cluster " + clusterId + " was deregistered"));
     }
@@ -590,11 +610,12 @@ public final class ManagedClusterEntity
         .thenReply(cmd.replyTo(), s -> last);
   }
 
+  /** Shared by all entities: a handler built per entity costs each running cluster ~100 bytes. */
+  private static final EventHandler<State, Event> EVENT_HANDLER = ManagedClusterEntity::apply;
+
   @Override
   public EventHandler<State, Event> eventHandler() {
-    return newEventHandlerBuilder()
-        .forAnyState()
-        .onAnyEvent(ManagedClusterEntity::apply);
+    return EVENT_HANDLER;
   }
 
   /** The state after an event (also how history rebuilds a cluster as it was at a time). */

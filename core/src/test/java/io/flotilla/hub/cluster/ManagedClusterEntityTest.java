@@ -83,7 +83,7 @@ class ManagedClusterEntityTest {
     new SecureRandom().nextBytes(key);
     cipher = new TokenCipher(key);
     var deps = new ManagedClusterEntity.Dependencies(cipher, "Y2E=", Duration.ofMinutes(5), Duration.ofMinutes(9),
-        Duration.ofSeconds(3), clock);
+        Duration.ofSeconds(3), clock, HealthCheckWheel.start(testKit.system(), Duration.ofSeconds(1)));
     kit = EventSourcedBehaviorTestKit.create(testKit.system(), ManagedClusterEntity.create(clusterId, deps));
     var spec = new ClusterRegistrationRequest.Spec(clusterId, "EdgeCluster", "shop-1", null, Map.of("region", "eu"), "Pull");
     kit.initialize(new ManagedClusterEntity.Registered(clusterId, "clusternet-" + clusterId,
@@ -94,10 +94,14 @@ class ManagedClusterEntityTest {
   }
 
   static ClusterStatus status(String k8sVersion) {
+    return status(k8sVersion, 180);
+  }
+
+  static ClusterStatus status(String k8sVersion, long heartbeatFrequencySeconds) {
     return new ClusterStatus(null, k8sVersion, "v0.1.0", "linux/amd64", "https://10.0.0.1:6443", true, true, true,
         null, null, Map.of("cpu", "8"), Map.of("cpu", "8"), null, null,
         new ManagedCluster.NodeStatistics(2, 0, 0, 0), new ManagedCluster.PodStatistics(10, 12),
-        new ManagedCluster.ResourceUsage("1", "2Gi"), List.of(), 180L);
+        new ManagedCluster.ResourceUsage("1", "2Gi"), List.of(), heartbeatFrequencySeconds);
   }
 
   ManagedClusterEntity.Reply report(ClusterStatus status, String resourceVersion) {
@@ -233,6 +237,17 @@ class ManagedClusterEntityTest {
     time.timePasses(Duration.ofMinutes(8));
     assertEquals(null, kit.getState().health(), "the first report's timer was still running");
     time.timePasses(Duration.ofMinutes(1).plusSeconds(1));
+    awaitHealth("ClusterStatusUnknown");
+  }
+
+  @Test
+  void aShorterHeartbeatIsJudgedByItsOwnWindowNotTheCheckBookedBeforeIt() {
+    report(status("v1.30.0"), null); // the check booked at recovery is 9 minutes away
+    report(status("v1.30.0", 10), null); // now every 10 s: Unknown after 30 s of silence
+    ManualTime time = ManualTime.get(testKit.system());
+    time.timePasses(Duration.ofSeconds(29));
+    assertEquals(null, kit.getState().health());
+    time.timePasses(Duration.ofSeconds(2));
     awaitHealth("ClusterStatusUnknown");
   }
 
