@@ -124,7 +124,7 @@ public final class Hub implements AutoCloseable {
           home.tokenCipher(), Base64.getEncoder().encodeToString(home.caCertificatePemBytes()),
           hub.getDuration("observed-time-persist-interval"), hub.getDuration("unknown-after-without-frequency"),
           askTimeout, Clock.systemUTC(), HealthCheckWheel.start(system, hub.getDuration("health-check-tick"))));
-      ClusterWakeUp.init(system, hub.getInt("wake-up-per-second"), hub.getInt("wake-up-in-flight"));
+      ClusterWakeUp.init(system, session, hub.getInt("wake-up-per-second"), hub.getInt("wake-up-in-flight"));
 
       Authenticator authenticator = new Authenticator(system, home.adminToken(), home.bootstrapToken(), home.viewerToken(),
           new BootstrapTokenSecrets(ObjectStore.init(system, askTimeout), new SecretCodec(home.tokenCipher()),
