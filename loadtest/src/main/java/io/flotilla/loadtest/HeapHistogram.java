@@ -1,5 +1,6 @@
 package io.flotilla.loadtest;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.HashMap;
 import java.util.List;
@@ -32,6 +33,15 @@ record HeapHistogram(Map<String, long[]> instancesAndBytesByClass) {
       return new HeapHistogram(rows);
     } catch (Exception e) {
       throw new IllegalStateException("no class histogram from this JVM", e);
+    }
+  }
+
+  /** Writes this JVM's live objects to {@code file} (HPROF), for a closer look than classes give. */
+  static void dump(String file) {
+    try {
+      ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class).dumpHeap(file, true);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("no heap dump to " + file, e);
     }
   }
 

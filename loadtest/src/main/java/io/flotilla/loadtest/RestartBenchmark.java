@@ -27,6 +27,9 @@ import java.util.concurrent.TimeUnit;
  * recovered and current), with the Unknown verdicts that follow and the heap per active cluster.
  *
  * <pre>bin/flotilla bench restart --clusters 100000 --concurrency 64</pre>
+ *
+ * <p>With {@code -Dflotilla.bench.heap-dump=FILE} it also writes the heap as it is measured (every
+ * cluster entity running) to FILE.
  */
 public final class RestartBenchmark {
   private static final String CLUSTERS = Shapes.CLUSTERS_API + "/managedclusters";
@@ -105,7 +108,11 @@ public final class RestartBenchmark {
 
     Arrays.fill(fleet, null); // the benchmark's own copy of the credentials is not the hub's cost
     long heapPerCluster = (FleetBenchmark.usedHeapAfterGc() - heapBefore) / clusters;
-    String heapByClass = HeapHistogram.take().growthPer(classesBefore, clusters, 80);
+    String heapByClass = HeapHistogram.take().growthPer(classesBefore, clusters, 40);
+    String heapDump = System.getProperty("flotilla.bench.heap-dump");
+    if (heapDump != null) {
+      HeapHistogram.dump(heapDump);
+    }
 
     System.out.printf("%n| phase | requests | per second | p50 ms | p99 ms |%n|---|---|---|---|---|%n");
     for (Phase phase : new Phase[] {seeding, byPath, catchUp}) {

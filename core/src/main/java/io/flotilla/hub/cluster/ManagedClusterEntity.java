@@ -171,22 +171,39 @@ public final class ManagedClusterEntity
     String clusterId();
   }
 
-  /** The registration as approved: everything needed to show the request and the ManagedCluster. */
+  /**
+   * The registration as approved: everything needed to show the request and the ManagedCluster.
+   * It is also a running cluster's state, so it keeps what can be derived out of memory: the
+   * request's name when it is the usual one for the cluster ID, the UIDs as UUIDs (written as
+   * text before, read either way).
+   */
   public record Registered(
       String clusterId,
       String requestName,
-      String requestUid,
+      UUID requestUid,
       ClusterRegistrationRequest.Spec requestSpec,
       String namespace,
       String clusterName,
-      String clusterUid,
+      UUID clusterUid,
       String clusterType,
       String syncMode,
       @JsonDeserialize(converter = CompactMap.FromJson.class) Map<String, String> labels,
       String tokenSha256,
       String encryptedToken,
       Instant at)
-      implements Event {}
+      implements Event {
+
+    public Registered {
+      if (requestName != null && requestName.equals(ClusterRegistrationRequest.nameFor(clusterId))) {
+        requestName = null;
+      }
+    }
+
+    @Override
+    public String requestName() {
+      return requestName != null ? requestName : ClusterRegistrationRequest.nameFor(clusterId);
+    }
+  }
 
   /**
    * A status report that changed something, or that refreshes a stale lastObservedTime.
@@ -551,8 +568,8 @@ public final class ManagedClusterEntity
     labels.put(ManagedCluster.LABEL_CLUSTER_ID, spec.clusterId());
     labels.put(ManagedCluster.LABEL_CLUSTER_NAME, clusterName);
     labels.put(ManagedCluster.LABEL_REGISTERED_BY, registeredBy);
-    return new Registered(spec.clusterId(), requestName, UUID.randomUUID().toString(), spec, namespace, clusterName,
-        UUID.randomUUID().toString(),
+    return new Registered(spec.clusterId(), requestName, UUID.randomUUID(), spec, namespace, clusterName,
+        UUID.randomUUID(),
         Objects.requireNonNullElse(spec.clusterType(), DEFAULT_CLUSTER_TYPE),
         Objects.requireNonNullElse(spec.syncMode(), DEFAULT_SYNC_MODE),
         Map.copyOf(labels), Secrets.sha256Hex(token), tokenCipher.encrypt(token), at);
@@ -683,7 +700,7 @@ public final class ManagedClusterEntity
 
   /** The ManagedCluster as an API object; also what the directory projection stores. */
   public static ManagedCluster managedCluster(Registered reg, ClusterStatus status, long revision) {
-    ObjectMeta meta = new ObjectMeta(reg.clusterName(), null, reg.namespace(), reg.clusterUid(),
+    ObjectMeta meta = new ObjectMeta(reg.clusterName(), null, reg.namespace(), reg.clusterUid().toString(),
         String.valueOf(revision), 1L, Times.format(reg.at()), null, reg.labels(), null);
     return new ManagedCluster("clusters.clusternet.io/v1beta1", ManagedCluster.KIND, meta,
         new ManagedCluster.Spec(reg.clusterId(), reg.clusterType(), reg.syncMode(), null), status);
@@ -720,7 +737,7 @@ public final class ManagedClusterEntity
         ManagedCluster.LABEL_CLUSTER_ID, clusterId,
         ManagedCluster.LABEL_CLUSTER_NAME, reg.clusterName(),
         ManagedCluster.LABEL_REGISTERED_BY, reg.labels().get(ManagedCluster.LABEL_REGISTERED_BY));
-    ObjectMeta meta = new ObjectMeta(reg.requestName(), null, null, reg.requestUid(),
+    ObjectMeta meta = new ObjectMeta(reg.requestName(), null, null, reg.requestUid().toString(),
         String.valueOf(state.revision()), null, Times.format(reg.at()), null, labels, null);
     var status = new ClusterRegistrationRequest.RequestStatus(reg.namespace(),
         deps.tokenCipher().decrypt(reg.encryptedToken()), deps.caCertificateBase64(),

@@ -87,7 +87,7 @@ class ManagedClusterEntityTest {
     kit = EventSourcedBehaviorTestKit.create(testKit.system(), ManagedClusterEntity.create(clusterId, deps));
     var spec = new ClusterRegistrationRequest.Spec(clusterId, "EdgeCluster", "shop-1", null, Map.of("region", "eu"), "Pull");
     kit.initialize(new ManagedClusterEntity.Registered(clusterId, "clusternet-" + clusterId,
-        UUID.randomUUID().toString(), spec, "clusternet-abcde", "shop-1", UUID.randomUUID().toString(),
+        UUID.randomUUID(), spec, "clusternet-abcde", "shop-1", UUID.randomUUID(),
         "EdgeCluster", "Pull", Map.of("region", "eu", ManagedCluster.LABEL_CLUSTER_ID, clusterId,
             ManagedCluster.LABEL_CLUSTER_NAME, "shop-1", ManagedCluster.LABEL_REGISTERED_BY, "clusternet-agent"),
         Secrets.sha256Hex(token), cipher.encrypt(token), clock.now));

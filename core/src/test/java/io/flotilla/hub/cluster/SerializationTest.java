@@ -7,7 +7,9 @@ import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.SerializationTestKit;
 import akka.actor.typed.ActorRef;
 import akka.serialization.SerializationExtension;
+import akka.serialization.jackson.JacksonObjectMapperProvider;
 import akka.serialization.Serializers;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.ConfigFactory;
 import io.flotilla.api.ClusterRegistrationRequest;
 import io.flotilla.api.CompactMap;
@@ -18,6 +20,7 @@ import io.flotilla.api.Taint;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,7 +56,7 @@ class SerializationTest {
         "10.244.0.0/16", "10.96.0.0/12", new ManagedCluster.NodeStatistics(1, 2, 3, 4),
         new ManagedCluster.PodStatistics(5, 6), new ManagedCluster.ResourceUsage("1500m", "3Gi"),
         List.of(new Condition("Ready", "True", 1L, "2026-11-24T10:00:00Z", "ClusterReady", "fine")), 180L);
-    var registered = new ManagedClusterEntity.Registered(id, "clusternet-" + id, "uid", spec, "ns", "shop", "uid2",
+    var registered = new ManagedClusterEntity.Registered(id, "clusternet-" + id, UUID.randomUUID(), spec, "ns", "shop", UUID.randomUUID(),
         "EdgeCluster", "Dual", Map.of("a", "b"), "hash", "cipher", Instant.parse("2026-11-24T10:00:00Z"));
     var cluster = ManagedClusterEntity.managedCluster(registered, status, 3);
     var request = new ClusterRegistrationRequest("clusters.clusternet.io/v1beta1", "ClusterRegistrationRequest",
@@ -100,9 +103,29 @@ class SerializationTest {
   }
 
   @Test
+  void aRegistrationWrittenWithTextUidsReadsBackTheSame() throws Exception {
+    String id = UUID.randomUUID().toString();
+    var spec = new ClusterRegistrationRequest.Spec(id, "EdgeCluster", "shop", null, Map.of("a", "b"), "Pull");
+    var registered = new ManagedClusterEntity.Registered(id, "clusternet-" + id, UUID.randomUUID(), spec, "ns", "shop",
+        UUID.randomUUID(), "EdgeCluster", "Pull", Map.of("a", "b"), "hash", "cipher", Instant.parse("2026-11-24T10:00:00Z"));
+    var extension = SerializationExtension.get(testKit.system().classicSystem());
+    var serializer = extension.findSerializerFor(registered);
+    var cbor = JacksonObjectMapperProvider.get(testKit.system()).getOrCreate("jackson-cbor", Optional.empty());
+    // as events were written before the UIDs were UUIDs
+    ObjectNode old = cbor.valueToTree(registered);
+    old.put("requestUid", registered.requestUid().toString()).put("clusterUid", registered.clusterUid().toString());
+    assertEquals("clusternet-" + id, old.path("requestName").asText(), "the event still carries the request's name");
+
+    var read = (ManagedClusterEntity.Registered) extension.deserialize(cbor.writeValueAsBytes(old),
+        serializer.identifier(), Serializers.manifestFor(serializer, registered)).get();
+    assertEquals(registered, read);
+    assertEquals("clusternet-" + id, read.requestName());
+  }
+
+  @Test
   void aStateReadFromTheJournalOrAReportKeepsItsLabelsAndResourcesCompact() {
     var spec = new ClusterRegistrationRequest.Spec("id", "EdgeCluster", "shop", "ns", Map.of("a", "b"), "Pull");
-    var registered = new ManagedClusterEntity.Registered("id", "clusternet-id", "uid", spec, "ns", "shop", "uid2",
+    var registered = new ManagedClusterEntity.Registered("id", "clusternet-id", UUID.randomUUID(), spec, "ns", "shop", UUID.randomUUID(),
         "EdgeCluster", "Pull", Map.of("a", "b", "zone", "z"), "hash", "cipher", Instant.parse("2026-11-24T10:00:00Z"));
     var status = new ManagedCluster.ClusterStatus("2026-11-24T10:00:00Z", "v1.30.0", null, null, null, true, true, true,
         null, null, Map.of("cpu", "4"), Map.of("cpu", "4", "pods", "110"), null, null, null, null, null, null, 180L);
