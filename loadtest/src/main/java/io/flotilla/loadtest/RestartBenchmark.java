@@ -84,8 +84,7 @@ public final class RestartBenchmark {
     double firstPage = FleetBenchmark.seconds(pageStart);
     System.out.printf("restart: node up in %.1f s, /readyz 200 after %.1f s, a first page of 500 in %.2f s%n",
         restarted, ready, firstPage);
-    long heapBefore = FleetBenchmark.usedHeapAfterGc(); // the restarted node, before any cluster entity runs
-    HeapHistogram classesBefore = HeapHistogram.take();
+    HeapHistogram heapBefore = HeapHistogram.take(); // the restarted node, before any cluster entity runs
 
     start = System.nanoTime();
     int listed = client.count(CLUSTERS, null).join();
@@ -107,8 +106,9 @@ public final class RestartBenchmark {
     long readyClusters = summary.at("/readiness/Ready").asLong();
 
     Arrays.fill(fleet, null); // the benchmark's own copy of the credentials is not the hub's cost
-    long heapPerCluster = (FleetBenchmark.usedHeapAfterGc() - heapBefore) / clusters;
-    String heapByClass = HeapHistogram.take().growthPer(classesBefore, clusters, 40);
+    HeapHistogram heapAfter = HeapHistogram.take();
+    long heapPerCluster = (heapAfter.totalBytes() - heapBefore.totalBytes()) / clusters;
+    String heapByClass = heapAfter.growthPer(heapBefore, clusters, 40);
     String heapDump = System.getProperty("flotilla.bench.heap-dump");
     if (heapDump != null) {
       HeapHistogram.dump(heapDump);
@@ -123,8 +123,9 @@ public final class RestartBenchmark {
     // no lag is known while the restarted node's directory has had no event (reports that changed nothing)
     System.out.printf("directory projection lag (its slowest slice's last event): %s at the catch-up's end, "
         + "%s when the summary was read%n", seconds(lagAfterCatchUp), seconds(lagAtSummary));
-    System.out.printf("heap after GC, growth since the restart per cluster, every cluster entity active: "
-        + "%d bytes (the benchmark's own credentials dropped first); the classes that grew most:%n%n%s",
+    System.out.printf("live heap (class histograms, after full GC), growth since the restart per cluster, every "
+        + "cluster entity active: %d bytes (the benchmark's own credentials dropped first); the classes that grew "
+        + "most:%n%n%s",
         heapPerCluster, heapByClass);
     return new Result(clusters, seeding, directoryCaughtUp, restarted, ready, firstPage, listed, listedIn, byPath,
         catchUp, unknown, readyClusters, heapPerCluster);
