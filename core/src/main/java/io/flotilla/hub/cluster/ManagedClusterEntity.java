@@ -247,14 +247,30 @@ public final class ManagedClusterEntity
     }
 
     State next(StatusReported event) {
-      ClusterStatus status = event.status() == null ? null : event.status().withCompactResources();
+      ClusterStatus status = event.status() == null ? null : kept(event.status(), event.at());
       return new State(registration, active, status, event.at(), null, revision + 1);
     }
 
-    /** This state with its status's maps compact (a snapshot is read with Jackson's). */
+    /** This state with its status kept as reports are (a snapshot is read with Jackson's maps). */
     State withCompactStatus() {
-      return status == null ? this : new State(registration, active, status.withCompactResources(), statusAt, health,
+      return status == null ? this : new State(registration, active, kept(status, statusAt), statusAt, health,
           revision);
+    }
+
+    /**
+     * A status as a running cluster keeps it: its maps compact, and no lastObservedTime when it is
+     * statusAt's (a string per cluster, each report's its own, for what statusAt already says).
+     */
+    private static ClusterStatus kept(ClusterStatus status, Instant at) {
+      ClusterStatus compact = status.withCompactResources();
+      return at != null && Times.format(at).equals(compact.lastObservedTime()) ? compact.withLastObservedTime(null)
+          : compact;
+    }
+
+    /** The status as it was reported, lastObservedTime included. */
+    ClusterStatus reportedStatus() {
+      return status == null || status.lastObservedTime() != null || statusAt == null ? status
+          : status.withLastObservedTime(Times.format(statusAt));
     }
 
     State next(LabelsChanged event) {
@@ -654,7 +670,8 @@ public final class ManagedClusterEntity
   /** The ManagedCluster a state shows (without the live tunnel), if the cluster is registered. */
   static Optional<ManagedCluster> view(State state) {
     return state.active()
-        ? Optional.of(withHealth(managedCluster(state.registration(), state.status(), state.revision()), state.health()))
+        ? Optional.of(withHealth(managedCluster(state.registration(), state.reportedStatus(), state.revision()),
+            state.health()))
         : Optional.empty();
   }
 
@@ -664,7 +681,7 @@ public final class ManagedClusterEntity
     if (!state.active()) {
       return new NotFound(clusterId);
     }
-    ClusterStatus status = state.status();
+    ClusterStatus status = state.reportedStatus();
     if (status != null && lastObserved != null) {
       status = status.withLastObservedTime(Times.format(lastObserved));
     }

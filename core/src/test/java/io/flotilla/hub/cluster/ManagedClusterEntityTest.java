@@ -123,6 +123,20 @@ class ManagedClusterEntityTest {
   }
 
   @Test
+  void aKeptReportHoldsNoSecondCopyOfItsTimeAndEveryViewStillShowsIt() {
+    report(status("v1.30.0"), null);
+    assertEquals(null, kit.getState().status().lastObservedTime(), "statusAt says it already");
+
+    clock.now = clock.now.plus(Duration.ofHours(1));
+    kit.restart(); // no report in memory since: the persisted time is the one to show
+    ManagedCluster found = ((ManagedClusterEntity.ClusterFound)
+        kit.<ManagedClusterEntity.Reply>runCommand(ManagedClusterEntity.Get::new).reply()).cluster();
+    assertEquals("2026-11-24T10:00:00Z", found.status().lastObservedTime());
+    assertEquals("2026-11-24T10:00:00Z",
+        ManagedClusterEntity.view(kit.getState()).orElseThrow().status().lastObservedTime(), "as history rebuilds it");
+  }
+
+  @Test
   void clustersRefreshTheirObservedTimeAtIntervalsSpreadBetween70And100Percent() {
     Duration interval = Duration.ofMinutes(5);
     Set<Duration> seen = new TreeSet<>();
