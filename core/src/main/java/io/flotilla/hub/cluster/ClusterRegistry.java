@@ -27,8 +27,11 @@ public final class ClusterRegistry {
 
   public static ClusterRegistry init(ActorSystem<?> system, ManagedClusterEntity.Dependencies deps) {
     ClusterSharding sharding = ClusterSharding.get(system);
+    // a stop message of its own: without one, sharding wraps every entity in an interceptor for
+    // PoisonPill (~100 bytes of each running cluster)
     sharding.init(Entity.of(ManagedClusterEntity.ENTITY_KEY,
-        ctx -> ManagedClusterEntity.create(ctx.getEntityId(), deps)));
+            ctx -> ManagedClusterEntity.create(ctx.getEntityId(), deps))
+        .withStopMessage(ManagedClusterEntity.Stop.INSTANCE));
     sharding.init(Entity.of(DedicatedNamespaceEntity.ENTITY_KEY,
             ctx -> DedicatedNamespaceEntity.create(ctx.getEntityId()))
         .withSettings(namespaceOwnerSettings(system)));

@@ -139,6 +139,14 @@ public final class ManagedClusterEntity
     static final HeartbeatOverdue INSTANCE = new HeartbeatOverdue();
   }
 
+  /**
+   * Sharding's stop message (passivation, hand-off to another node); one registering waits for
+   * its namespace claim's answer first.
+   */
+  public record Stop() implements Command {
+    public static final Stop INSTANCE = new Stop();
+  }
+
   /** The answer of the namespace owner to a claim made while registering (internal). */
   record NamespaceAnswered(String namespace, boolean granted, String owner, String failure)
       implements Command {}
@@ -374,6 +382,8 @@ public final class ManagedClusterEntity
       return onNamespaceAnswered(state, answer);
     } else if (pending != null) {
       return Effect().stash();
+    } else if (command instanceof Stop) {
+      return Effect().stop();
     } else if (command instanceof Register cmd) {
       return onRegister(state, cmd);
     } else if (command instanceof GetRegistrationRequest cmd) {

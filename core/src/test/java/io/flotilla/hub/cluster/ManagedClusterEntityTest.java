@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.LoggingTestKit;
 import akka.actor.testkit.typed.javadsl.ManualTime;
 import akka.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import com.typesafe.config.ConfigFactory;
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.event.Level;
 
 /**
  * The ManagedCluster behavior alone (in-memory journal, serialization of every command, event,
@@ -63,6 +65,7 @@ class ManagedClusterEntityTest {
   final String token = clusterId + ".secret-part";
   final ManualClock clock = new ManualClock();
   TokenCipher cipher;
+  ManagedClusterEntity.Dependencies deps;
   EventSourcedBehaviorTestKit<ManagedClusterEntity.Command, ManagedClusterEntity.Event, ManagedClusterEntity.State> kit;
 
   @BeforeAll
@@ -82,7 +85,7 @@ class ManagedClusterEntityTest {
     byte[] key = new byte[32];
     new SecureRandom().nextBytes(key);
     cipher = new TokenCipher(key);
-    var deps = new ManagedClusterEntity.Dependencies(cipher, "Y2E=", Duration.ofMinutes(5), Duration.ofMinutes(9),
+    deps = new ManagedClusterEntity.Dependencies(cipher, "Y2E=", Duration.ofMinutes(5), Duration.ofMinutes(9),
         Duration.ofSeconds(3), clock, HealthCheckWheel.start(testKit.system(), Duration.ofSeconds(1)));
     kit = EventSourcedBehaviorTestKit.create(testKit.system(), ManagedClusterEntity.create(clusterId, deps));
     var spec = new ClusterRegistrationRequest.Spec(clusterId, "EdgeCluster", "shop-1", null, Map.of("region", "eu"), "Pull");
@@ -120,6 +123,17 @@ class ManagedClusterEntityTest {
     assertEquals("v1.30.0", cluster.status().k8sVersion());
     assertEquals("2", cluster.metadata().resourceVersion());
     assertEquals("clusternet-abcde", cluster.metadata().namespace());
+  }
+
+  @Test
+  void shardingsStopMessageStopsTheEntity() {
+    var entity = testKit.spawn(ManagedClusterEntity.create(UUID.randomUUID().toString(), deps));
+    // stopped, not failed (an unknown command would stop it too, with an error logged)
+    LoggingTestKit.empty().withLogLevel(Level.ERROR).withOccurrences(0).expect(testKit.system(), () -> {
+      entity.tell(ManagedClusterEntity.Stop.INSTANCE);
+      testKit.createTestProbe().expectTerminated(entity);
+      return null;
+    });
   }
 
   @Test
