@@ -12,6 +12,8 @@ import akka.management.cluster.bootstrap.ClusterBootstrap;
 import akka.management.javadsl.AkkaManagement;
 import akka.projection.cassandra.javadsl.CassandraProjection;
 import akka.stream.Materializer;
+import akka.persistence.cassandra.query.javadsl.CassandraReadJournal;
+import akka.persistence.query.PersistenceQuery;
 import akka.stream.alpakka.cassandra.javadsl.CassandraSession;
 import akka.stream.alpakka.cassandra.javadsl.CassandraSessionRegistry;
 import com.typesafe.config.Config;
@@ -123,7 +125,8 @@ public final class Hub implements AutoCloseable {
       ClusterRegistry clusters = ClusterRegistry.init(system, new ManagedClusterEntity.Dependencies(
           home.tokenCipher(), Base64.getEncoder().encodeToString(home.caCertificatePemBytes()),
           hub.getDuration("observed-time-persist-interval"), hub.getDuration("unknown-after-without-frequency"),
-          askTimeout, Clock.systemUTC(), HealthCheckWheel.start(system, hub.getDuration("health-check-tick"))));
+          askTimeout, Clock.systemUTC(), HealthCheckWheel.start(system, hub.getDuration("health-check-tick")),
+          PersistenceQuery.get(system).getReadJournalFor(CassandraReadJournal.class, CassandraReadJournal.Identifier())));
       ClusterWakeUp.init(system, session, hub.getInt("wake-up-per-second"), hub.getInt("wake-up-in-flight"));
 
       Authenticator authenticator = new Authenticator(system, home.adminToken(), home.bootstrapToken(), home.viewerToken(),

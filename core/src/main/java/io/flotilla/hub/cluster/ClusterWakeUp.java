@@ -7,6 +7,8 @@ import akka.cluster.sharding.typed.ShardedDaemonProcessSettings;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
 import akka.stream.alpakka.cassandra.javadsl.CassandraSession;
+import akka.stream.javadsl.Source;
+import com.datastax.oss.driver.api.core.cql.Row;
 import com.typesafe.config.Config;
 import akka.persistence.typed.PersistenceId;
 import java.time.Duration;
@@ -37,12 +39,16 @@ public final class ClusterWakeUp {
     // straight from the table, not the read journal's currentPersistenceIds: that keeps every ID it
     // has passed in a set until it ends, to drop repeats the table cannot have (~300 MB at 1,000,000
     // clusters, each with its namespace claim's ID)
-    String allIds = "SELECT persistence_id FROM " + journal.getString("keyspace") + "."
-        + journal.getString("all-persistence-ids-table");
+    String keyspace = journal.getString("keyspace");
+    String table = journal.getString("all-persistence-ids-table");
     String prefix = ManagedClusterEntity.ENTITY_KEY.name() + PersistenceId.DefaultSeparator();
     ShardedDaemonProcess.get(system).init(Void.class, "managed-cluster-wake-up", 1,
         instance -> Behaviors.setup(context -> {
-          session.select(allIds)
+          // on a new keyspace the journal creates the table with its first write: none yet, none to wake
+          Source.completionStageSource(session.underlying().thenApply(cql -> cql.getMetadata().getKeyspace(keyspace)
+                  .flatMap(tables -> tables.getTable(table)).isPresent()
+                  ? session.select("SELECT persistence_id FROM " + keyspace + "." + table)
+                  : Source.<Row>empty()))
               .map(row -> row.getString(0))
               .filter(id -> id.startsWith(prefix))
               .map(id -> id.substring(prefix.length()))

@@ -10,6 +10,7 @@ import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
+import akka.persistence.query.javadsl.CurrentEventsByPersistenceIdQuery;
 import akka.persistence.typed.PersistenceId;
 import akka.persistence.typed.RecoveryCompleted;
 import akka.persistence.typed.SnapshotAdapter;
@@ -19,6 +20,7 @@ import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehavior;
 import akka.persistence.typed.javadsl.RetentionCriteria;
 import akka.persistence.typed.javadsl.SignalHandler;
+import akka.stream.javadsl.Sink;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import io.flotilla.api.CborSerializable;
 import io.flotilla.api.ClusterRegistrationRequest;
@@ -147,6 +149,10 @@ public final class ManagedClusterEntity
     public static final Stop INSTANCE = new Stop();
   }
 
+  /** The registration read back from the journal for a registration request's view (internal). */
+  record RegistrationRead(Optional<Registered> registration, Throwable failure, ActorRef<Reply> replyTo)
+      implements Command {}
+
   /** The answer of the namespace owner to a claim made while registering (internal). */
   record NamespaceAnswered(String namespace, boolean granted, String owner, String failure)
       implements Command {}
@@ -211,6 +217,11 @@ public final class ManagedClusterEntity
     public String requestName() {
       return requestName != null ? requestName : ClusterRegistrationRequest.nameFor(clusterId);
     }
+
+    Registered withEncryptedToken(String ciphertext) {
+      return new Registered(clusterId, requestName, requestUid, requestSpec, namespace, clusterName, clusterUid,
+          clusterType, syncMode, labels, tokenSha256, ciphertext, at);
+    }
   }
 
   /**
@@ -238,31 +249,34 @@ public final class ManagedClusterEntity
 
   /**
    * registration is the latest approval (kept after deregistration, so a returning cluster gets
-   * its namespace back); revision counts events and is the objects' resourceVersion.
+   * its namespace back) without its token's ciphertext, which only a registration request's view
+   * needs (read back from the journal then: it was ~190 bytes of every running cluster);
+   * registeredRevision is that event's sequence number (0 in snapshots written before, whose
+   * registration still has the ciphertext); revision counts events and is the objects' resourceVersion.
    */
   public record State(Registered registration, boolean active, ClusterStatus status, Instant statusAt,
-      Health health, long revision) implements CborSerializable {
+      Health health, long revision, long registeredRevision) implements CborSerializable {
 
     /** Shared: Akka keeps every entity's empty state for as long as the entity runs. */
-    private static final State EMPTY = new State(null, false, null, null, null, 0);
+    private static final State EMPTY = new State(null, false, null, null, null, 0, 0);
 
     static State empty() {
       return EMPTY;
     }
 
     State next(Registered reg) {
-      return new State(reg, true, null, null, null, revision + 1);
+      return new State(reg.withEncryptedToken(null), true, null, null, null, revision + 1, revision + 1);
     }
 
     State next(StatusReported event) {
       ClusterStatus status = event.status() == null ? null : kept(event.status(), event.at());
-      return new State(registration, active, status, event.at(), null, revision + 1);
+      return new State(registration, active, status, event.at(), null, revision + 1, registeredRevision);
     }
 
     /** This state with its status kept as reports are (a snapshot is read with Jackson's maps). */
     State withCompactStatus() {
       return status == null ? this : new State(registration, active, kept(status, statusAt), statusAt, health,
-          revision);
+          revision, registeredRevision);
     }
 
     /**
@@ -286,15 +300,15 @@ public final class ManagedClusterEntity
       Registered relabeled = new Registered(r.clusterId(), r.requestName(), r.requestUid(), r.requestSpec(),
           r.namespace(), r.clusterName(), r.clusterUid(), r.clusterType(), r.syncMode(), event.labels(),
           r.tokenSha256(), r.encryptedToken(), r.at());
-      return new State(relabeled, active, status, statusAt, health, revision + 1);
+      return new State(relabeled, active, status, statusAt, health, revision + 1, registeredRevision);
     }
 
     State next(HealthUnknown event) {
-      return new State(registration, active, status, statusAt, event.health(), revision + 1);
+      return new State(registration, active, status, statusAt, event.health(), revision + 1, registeredRevision);
     }
 
     State deregistered() {
-      return new State(registration, false, null, null, null, revision + 1);
+      return new State(registration, false, null, null, null, revision + 1, registeredRevision);
     }
   }
 
@@ -303,7 +317,8 @@ public final class ManagedClusterEntity
   /** What every ManagedCluster entity needs from the hub. */
   public record Dependencies(
       TokenCipher tokenCipher, String caCertificateBase64, Duration observedTimePersistInterval,
-      Duration unknownAfterWithoutFrequency, Duration askTimeout, Clock clock, HealthCheckWheel healthChecks) {}
+      Duration unknownAfterWithoutFrequency, Duration askTimeout, Clock clock, HealthCheckWheel healthChecks,
+      CurrentEventsByPersistenceIdQuery journal) {}
 
   /** No heartbeat check booked. */
   private static final long NO_CHECK = Long.MAX_VALUE;
@@ -380,6 +395,8 @@ public final class ManagedClusterEntity
   private Effect<Event, State> onCommand(State state, Command command) {
     if (command instanceof NamespaceAnswered answer) {
       return onNamespaceAnswered(state, answer);
+    } else if (command instanceof RegistrationRead read) {
+      return onRegistrationRead(state, read);
     } else if (pending != null) {
       return Effect().stash();
     } else if (command instanceof Stop) {
@@ -387,7 +404,7 @@ public final class ManagedClusterEntity
     } else if (command instanceof Register cmd) {
       return onRegister(state, cmd);
     } else if (command instanceof GetRegistrationRequest cmd) {
-      return Effect().reply(cmd.replyTo(), state.active() ? new RequestFound(requestView(state)) : new NotFound(clusterId));
+      return state.active() ? replyWithRequest(state, cmd.replyTo()) : Effect().reply(cmd.replyTo(), new NotFound(clusterId));
     } else if (command instanceof Get cmd) {
       return Effect().reply(cmd.replyTo(), clusterReply(state));
     } else if (command instanceof UpdateStatus cmd) {
@@ -512,7 +529,7 @@ public final class ManagedClusterEntity
   private Effect<Event, State> onRegister(State state, Register cmd) {
     if (state.active()) {
       // the same cluster ID again: same namespace, same ManagedCluster, same credential
-      return Effect().reply(cmd.replyTo(), new RequestFound(requestView(state)));
+      return replyWithRequest(state, cmd.replyTo());
     }
     String requested = cmd.spec().clusterNamespace();
     String previous = state.registration() == null ? null : state.registration().namespace();
@@ -562,7 +579,7 @@ public final class ManagedClusterEntity
         .persist(event)
         .thenRun((State s) -> {
           startSilenceWindow(s);
-          cmd.replyTo().tell(new RequestFound(requestView(s)));
+          cmd.replyTo().tell(new RequestFound(requestView(s, event.encryptedToken())));
         })
         .thenUnstashAll();
   }
@@ -758,7 +775,38 @@ public final class ManagedClusterEntity
         status);
   }
 
-  private ClusterRegistrationRequest requestView(State state) {
+  /**
+   * Answers with the registration request as approved; its token is decrypted from the ciphertext
+   * in the journal's Registered event (read back: the running state does not keep it).
+   */
+  private Effect<Event, State> replyWithRequest(State state, ActorRef<Reply> replyTo) {
+    String kept = state.registration().encryptedToken(); // a snapshot from before the state dropped it
+    if (kept != null) {
+      return Effect().reply(replyTo, new RequestFound(requestView(state, kept)));
+    }
+    context.pipeToSelf(deps.journal()
+            .currentEventsByPersistenceId(persistenceId().id(), state.registeredRevision(), state.registeredRevision())
+            .map(envelope -> (Registered) envelope.event())
+            .runWith(Sink.headOption(), context.getSystem()),
+        (read, failure) -> new RegistrationRead(read, failure, replyTo));
+    return Effect().none();
+  }
+
+  private Effect<Event, State> onRegistrationRead(State state, RegistrationRead read) {
+    if (!state.active()) {
+      return Effect().reply(read.replyTo(), new NotFound(clusterId));
+    }
+    Optional<Registered> registration = read.failure() == null ? read.registration() : Optional.empty();
+    if (registration.isEmpty() || !registration.get().requestUid().equals(state.registration().requestUid())) {
+      context.getLog().warn("cluster {}: its registration could not be read back from the journal", clusterId,
+          read.failure());
+      return Effect().reply(read.replyTo(), new Unavailable("the registration of cluster " + clusterId
+          + " could not be read; try again"));
+    }
+    return Effect().reply(read.replyTo(), new RequestFound(requestView(state, registration.get().encryptedToken())));
+  }
+
+  private ClusterRegistrationRequest requestView(State state, String encryptedToken) {
     Registered reg = state.registration();
     Map<String, String> labels = Map.of(
         ManagedCluster.LABEL_CLUSTER_ID, clusterId,
@@ -767,7 +815,7 @@ public final class ManagedClusterEntity
     ObjectMeta meta = new ObjectMeta(reg.requestName(), null, null, reg.requestUid().toString(),
         String.valueOf(state.revision()), null, Times.format(reg.at()), null, labels, null);
     var status = new ClusterRegistrationRequest.RequestStatus(reg.namespace(),
-        deps.tokenCipher().decrypt(reg.encryptedToken()), deps.caCertificateBase64(),
+        deps.tokenCipher().decrypt(encryptedToken), deps.caCertificateBase64(),
         ClusterRegistrationRequest.APPROVED, null,
         reg.clusterName());
     return new ClusterRegistrationRequest("clusters.clusternet.io/v1beta1", ClusterRegistrationRequest.KIND,

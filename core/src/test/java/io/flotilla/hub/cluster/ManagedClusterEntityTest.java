@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.LoggingTestKit;
 import akka.actor.testkit.typed.javadsl.ManualTime;
+import akka.persistence.query.PersistenceQuery;
 import akka.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import akka.persistence.testkit.query.javadsl.PersistenceTestKitReadJournal;
 import com.typesafe.config.ConfigFactory;
 import io.flotilla.api.ClusterRegistrationRequest;
 import io.flotilla.api.ManagedCluster;
@@ -86,7 +88,9 @@ class ManagedClusterEntityTest {
     new SecureRandom().nextBytes(key);
     cipher = new TokenCipher(key);
     deps = new ManagedClusterEntity.Dependencies(cipher, "Y2E=", Duration.ofMinutes(5), Duration.ofMinutes(9),
-        Duration.ofSeconds(3), clock, HealthCheckWheel.start(testKit.system(), Duration.ofSeconds(1)));
+        Duration.ofSeconds(3), clock, HealthCheckWheel.start(testKit.system(), Duration.ofSeconds(1)),
+        PersistenceQuery.get(testKit.system()).getReadJournalFor(PersistenceTestKitReadJournal.class,
+            PersistenceTestKitReadJournal.Identifier()));
     kit = EventSourcedBehaviorTestKit.create(testKit.system(), ManagedClusterEntity.create(clusterId, deps));
     var spec = new ClusterRegistrationRequest.Spec(clusterId, "EdgeCluster", "shop-1", null, Map.of("region", "eu"), "Pull");
     kit.initialize(new ManagedClusterEntity.Registered(clusterId, "clusternet-" + clusterId,
@@ -213,6 +217,7 @@ class ManagedClusterEntityTest {
 
   @Test
   void theRegistrationRequestShowsTheDecryptedToken() {
+    assertEquals(null, kit.getState().registration().encryptedToken(), "read back from the journal when asked for");
     var reply = kit.<ManagedClusterEntity.Reply>runCommand(ManagedClusterEntity.GetRegistrationRequest::new).reply();
     ClusterRegistrationRequest request = ((ManagedClusterEntity.RequestFound) reply).request();
     assertEquals(token, request.status().token());

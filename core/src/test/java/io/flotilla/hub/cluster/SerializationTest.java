@@ -81,7 +81,7 @@ class SerializationTest {
         new ManagedClusterEntity.StatusReported(id, "ns", "shop", status, Instant.now(), true),
         new ManagedClusterEntity.Deregistered(id, "ns", "shop", Instant.now()),
         new ManagedClusterEntity.State(registered, true, status, Instant.now(),
-            new ManagedClusterEntity.Health("ClusterStatusUnknown", "2026-11-24T10:09:00Z"), 7),
+            new ManagedClusterEntity.Health("ClusterStatusUnknown", "2026-11-24T10:09:00Z"), 7, 1),
         new ManagedClusterEntity.UpdateLabels(Map.of("zone", "a"), List.of("old"), null, replies),
         new ManagedClusterEntity.WakeUp(testKit.<akka.Done>createTestProbe().ref()),
         new ManagedClusterEntity.LabelsChanged(id, "ns", "shop", Map.of("zone", "a"), Instant.now()),
@@ -129,7 +129,7 @@ class SerializationTest {
         "EdgeCluster", "Pull", Map.of("a", "b", "zone", "z"), "hash", "cipher", Instant.parse("2026-11-24T10:00:00Z"));
     var status = new ManagedCluster.ClusterStatus("2026-11-24T10:00:00Z", "v1.30.0", null, null, null, true, true, true,
         null, null, Map.of("cpu", "4"), Map.of("cpu", "4", "pods", "110"), null, null, null, null, null, null, 180L);
-    var state = new ManagedClusterEntity.State(registered, true, status, Instant.now(), null, 2);
+    var state = new ManagedClusterEntity.State(registered, true, status, Instant.now(), null, 2, 1);
     var extension = SerializationExtension.get(testKit.system().classicSystem());
     var serializer = extension.findSerializerFor(state);
     byte[] bytes = extension.serialize(state).get();
