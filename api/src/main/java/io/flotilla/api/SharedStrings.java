@@ -42,6 +42,17 @@ public final class SharedStrings extends SimpleModule {
     return value;
   }
 
+  /**
+   * Makes {@code value} the instance that equal values read from now on share, for as long as it
+   * keeps its slot: a running entity's ID, so the IDs in the events its recovery reads are that
+   * instance, not a copy of it.
+   */
+  public static void offer(String value) {
+    if (value != null && value.length() <= MAX_LENGTH) {
+      SLOTS[value.hashCode() & (SLOTS.length - 1)] = value;
+    }
+  }
+
   private static final class Deserializer extends StdScalarDeserializer<String> {
     Deserializer() {
       super(String.class);

@@ -26,6 +26,13 @@ class SharedStringsTest {
   }
 
   @Test
+  void anOfferedValueIsTheOneThatEqualValuesReadNextShare() throws Exception {
+    String id = new String("3f2a9c1e-5b7d-4e8f-9a0b-1c2d3e4f5a6b");
+    SharedStrings.offer(id);
+    assertSame(id, read("{\"k8sVersion\":\"3f2a9c1e-5b7d-4e8f-9a0b-1c2d3e4f5a6b\"}").k8sVersion());
+  }
+
+  @Test
   void aSlotTakenByAnotherValueNeverAnswersIt() {
     // "Aa" and "BB" share a hash code, so a slot
     assertEquals("Aa", SharedStrings.shared(new String("Aa")));
