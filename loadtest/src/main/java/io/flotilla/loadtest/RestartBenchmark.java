@@ -108,7 +108,7 @@ public final class RestartBenchmark {
 
     HeapHistogram heapAfter = HeapHistogram.take();
     // the benchmark's own copy of the fleet (IDs, tokens) is in both histograms, so not in their
-    // difference; dropped before the second only (as it was), it made the hub's cost look ~400 bytes smaller
+    // difference; dropped before the second only (as it was), it made the hub's cost look ~500 bytes smaller
     Reference.reachabilityFence(fleet);
     long heapPerCluster = (heapAfter.totalBytes() - heapBefore.totalBytes()) / clusters;
     String heapByClass = heapAfter.growthPer(heapBefore, clusters, 40);
