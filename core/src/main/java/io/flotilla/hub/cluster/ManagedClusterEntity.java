@@ -408,7 +408,8 @@ public final class ManagedClusterEntity
     } else if (command instanceof Register cmd) {
       return onRegister(state, cmd);
     } else if (command instanceof GetRegistrationRequest cmd) {
-      return state.active() ? replyWithRequest(state, cmd.replyTo()) : Effect().reply(cmd.replyTo(), new NotFound(clusterId));
+      return state.active() ? replyWithRequest(state, cmd.replyTo())
+          : Effect().reply(cmd.replyTo(), new NotFound(clusterId));
     } else if (command instanceof Get cmd) {
       return Effect().reply(cmd.replyTo(), clusterReply(state));
     } else if (command instanceof UpdateStatus cmd) {
