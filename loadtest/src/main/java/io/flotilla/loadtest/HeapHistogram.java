@@ -39,7 +39,11 @@ record HeapHistogram(Map<String, long[]> instancesAndBytesByClass) {
   }
 
   long totalBytes() {
-    return instancesAndBytesByClass.values().stream().mapToLong(instancesAndBytes -> instancesAndBytes[1]).sum();
+    return total(1);
+  }
+
+  private long total(int column) {
+    return instancesAndBytesByClass.values().stream().mapToLong(instancesAndBytes -> instancesAndBytes[column]).sum();
   }
 
   /** Writes this JVM's live objects to {@code file} (HPROF), for a closer look than classes give. */
@@ -62,8 +66,8 @@ record HeapHistogram(Map<String, long[]> instancesAndBytesByClass) {
         .toList();
     StringBuilder table = new StringBuilder("| class | instances each | bytes each |\n|---|---|---|\n");
     growth.stream().limit(top).forEach(e -> table.append(row(e.getKey(), e.getValue(), count)));
-    long[] total = {growth.stream().mapToLong(e -> e.getValue()[0]).sum(),
-        growth.stream().mapToLong(e -> e.getValue()[1]).sum()};
+    // the totals, not the rows' sum: a class that is gone since is in no row
+    long[] total = {total(0) - before.total(0), total(1) - before.total(1)};
     return table.append(row("(all classes)", total, count)).toString();
   }
 
