@@ -7,6 +7,9 @@ import akka.cluster.sharding.typed.ShardedDaemonProcessSettings;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
 import akka.persistence.typed.PersistenceId;
+import akka.stream.AbruptStageTerminationException;
+import akka.stream.AbruptTerminationException;
+import akka.stream.Materializer;
 import akka.stream.alpakka.cassandra.javadsl.CassandraSession;
 import akka.stream.javadsl.Source;
 import com.datastax.oss.driver.api.core.cql.Row;
@@ -56,9 +59,12 @@ public final class ClusterWakeUp {
               .mapAsyncUnordered(inFlight, clusterId -> sharding.entityRefFor(ManagedClusterEntity.ENTITY_KEY, clusterId)
                   .<Done>ask(ManagedClusterEntity.WakeUp::new, ANSWER_TIMEOUT)
                   .exceptionally(timedOut -> Done.getInstance())) // it recovers anyway; go on with the rest
-              .runFold(0L, (woken, done) -> woken + 1, system)
+              // stops with this process (the hub shutting down, or the process moving to another node)
+              .runFold(0L, (woken, done) -> woken + 1, Materializer.createMaterializer(context))
               .whenComplete((woken, failure) -> {
-                if (failure != null) {
+                if (failure instanceof AbruptStageTerminationException || failure instanceof AbruptTerminationException) {
+                  log.info("waking up clusters stopped with its process; the rest wake when their agents report");
+                } else if (failure != null) {
                   log.warn("waking up clusters failed; they wake when their agents report", failure);
                 } else {
                   log.info("woke {} cluster entities", woken);
