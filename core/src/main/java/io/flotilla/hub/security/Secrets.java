@@ -37,7 +37,12 @@ public final class Secrets {
 
   /** Lower-case hex SHA-256 of the UTF-8 bytes of {@code value}. */
   public static String sha256Hex(String value) {
-    return HexFormat.of().formatHex(sha256().digest(value.getBytes(StandardCharsets.UTF_8)));
+    return HexFormat.of().formatHex(sha256(value));
+  }
+
+  /** SHA-256 of the UTF-8 bytes of {@code value}. */
+  static byte[] sha256(String value) {
+    return sha256().digest(value.getBytes(StandardCharsets.UTF_8));
   }
 
   /**
