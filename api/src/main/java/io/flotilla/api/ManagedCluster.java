@@ -56,18 +56,23 @@ public record ManagedCluster(
     }
 
     /**
-     * This status with allocatable and capacity as {@link CompactMap}s, for a status kept in memory
-     * (a cluster's entity). Not done when a report is read: most heartbeats are compared and dropped.
+     * This status as a cluster's entity keeps it in memory: allocatable and capacity as
+     * {@link CompactMap}s, and those, the node counts and the heartbeat each one instance with every
+     * equal one ({@link SharedValues}: a fleet runs on a few kinds of box, which report the same
+     * resources). Not done when a report is read: most heartbeats are compared and dropped.
      */
-    public ClusterStatus withCompactResources() {
-      Map<String, String> compactAllocatable = CompactMap.of(allocatable);
-      Map<String, String> compactCapacity = CompactMap.of(capacity);
-      if (compactAllocatable == allocatable && compactCapacity == capacity) {
+    public ClusterStatus compact() {
+      Map<String, String> keptAllocatable = SharedValues.shared(CompactMap.of(allocatable));
+      Map<String, String> keptCapacity = SharedValues.shared(CompactMap.of(capacity));
+      NodeStatistics keptNodes = SharedValues.shared(nodeStatistics);
+      Long keptHeartbeat = SharedValues.shared(heartbeatFrequencySeconds);
+      if (keptAllocatable == allocatable && keptCapacity == capacity && keptNodes == nodeStatistics
+          && keptHeartbeat == heartbeatFrequencySeconds) {
         return this;
       }
       return new ClusterStatus(lastObservedTime, k8sVersion, agentVersion, platform, apiserverURL, healthz,
-          livez, readyz, appPusher, useSocket, compactAllocatable, compactCapacity, clusterCIDR, serviceCIDR,
-          nodeStatistics, podStatistics, resourceUsage, conditions, heartbeatFrequencySeconds);
+          livez, readyz, appPusher, useSocket, keptAllocatable, keptCapacity, clusterCIDR, serviceCIDR,
+          keptNodes, podStatistics, resourceUsage, conditions, keptHeartbeat);
     }
 
     public ClusterStatus withLastObservedTime(String time) {

@@ -8,12 +8,9 @@ import com.fasterxml.jackson.databind.module.SimpleModule;
 import java.io.IOException;
 
 /**
- * A Jackson module whose String values are shared between objects when they are equal and short:
- * a million clusters' states repeat the same few thousand values (Kubernetes versions, platforms,
- * quantities, sync modes, label values), and each read would otherwise keep its own copy. The
- * cache is direct-mapped and bounded: a value that is not repeated just takes a slot until another
- * needs it, so unique values (IDs, tokens) cost nothing but a hash. Racy by design: slots hold
- * immutable Strings, and a lost update only costs a copy.
+ * A Jackson module whose short String values are {@link SharedValues}: equal ones read anywhere are
+ * one instance. Long values (tokens, messages with names in them) are rarely repeated and are not
+ * looked up.
  *
  * <p>Registered on {@link Json#MAPPER} and, by {@code akka.serialization.jackson.jackson-modules},
  * on Akka's CBOR mapper (events and states read from the journal).
@@ -21,7 +18,6 @@ import java.io.IOException;
 public final class SharedStrings extends SimpleModule {
   /** Values longer than this are rarely repeated (tokens, messages with names in them): not looked up. */
   static final int MAX_LENGTH = 64;
-  private static final String[] SLOTS = new String[1 << 14];
 
   public SharedStrings() {
     super("SharedStrings");
@@ -30,16 +26,7 @@ public final class SharedStrings extends SimpleModule {
 
   /** The shared instance equal to {@code value}, if one is cached; else {@code value}, now cached. */
   static String shared(String value) {
-    if (value == null || value.length() > MAX_LENGTH) {
-      return value;
-    }
-    int slot = value.hashCode() & (SLOTS.length - 1);
-    String cached = SLOTS[slot];
-    if (value.equals(cached)) {
-      return cached;
-    }
-    SLOTS[slot] = value;
-    return value;
+    return value == null || value.length() > MAX_LENGTH ? value : SharedValues.shared(value);
   }
 
   /**
@@ -49,7 +36,7 @@ public final class SharedStrings extends SimpleModule {
    */
   public static void offer(String value) {
     if (value != null && value.length() <= MAX_LENGTH) {
-      SLOTS[value.hashCode() & (SLOTS.length - 1)] = value;
+      SharedValues.offer(value);
     }
   }
 

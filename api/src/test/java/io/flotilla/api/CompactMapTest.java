@@ -61,12 +61,28 @@ class CompactMapTest {
     String json = "{\"allocatable\":{\"memory\":\"48Gi\",\"cpu\":\"12\"},\"capacity\":{\"pods\":\"110\"}}";
     ManagedCluster.ClusterStatus read = Json.MAPPER.readValue(json.getBytes(StandardCharsets.UTF_8),
         ManagedCluster.ClusterStatus.class);
-    ManagedCluster.ClusterStatus kept = read.withCompactResources();
+    ManagedCluster.ClusterStatus kept = read.compact();
 
     assertEquals(read, kept);
     assertInstanceOf(CompactMap.class, kept.allocatable());
     assertInstanceOf(CompactMap.class, kept.capacity());
-    assertSame(kept, kept.withCompactResources());
+    assertSame(kept, kept.compact());
     assertEquals(json, new String(Json.write(kept), StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void clustersOnTheSameKindOfBoxKeepOneInstanceOfTheirResourcesNodesAndHeartbeat() throws Exception {
+    String json = "{\"allocatable\":{\"cpu\":\"3800m\"},\"capacity\":{\"cpu\":\"4\"},"
+        + "\"nodeStatistics\":{\"readyNodes\":1},\"heartbeatFrequencySeconds\":180}";
+    ManagedCluster.ClusterStatus one = Json.MAPPER.readValue(json.getBytes(StandardCharsets.UTF_8),
+        ManagedCluster.ClusterStatus.class).compact();
+    ManagedCluster.ClusterStatus other = Json.MAPPER.readValue(json.getBytes(StandardCharsets.UTF_8),
+        ManagedCluster.ClusterStatus.class).compact();
+
+    assertSame(one.allocatable(), other.allocatable());
+    assertSame(one.capacity(), other.capacity());
+    assertSame(one.nodeStatistics(), other.nodeStatistics());
+    assertSame(one.heartbeatFrequencySeconds(), other.heartbeatFrequencySeconds());
+    assertEquals(Map.of("cpu", "3800m"), one.allocatable());
   }
 }

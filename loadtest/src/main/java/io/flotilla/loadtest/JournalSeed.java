@@ -13,7 +13,6 @@ import akka.persistence.PersistentRepr;
 import akka.persistence.PersistentRepr$;
 import akka.persistence.journal.Tagged;
 import akka.persistence.typed.PersistenceId;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.ConfigFactory;
 import io.flotilla.api.ClusterRegistrationRequest;
 import io.flotilla.api.Json;
@@ -53,8 +52,6 @@ final class JournalSeed {
   private final ActorSystem<?> system;
   private final akka.actor.ActorRef journal;
   private final TokenCipher tokenCipher;
-  /** The status every seeded cluster reported (Shapes.statusReport's). */
-  private final JsonNode status;
   private final AtomicInteger nextWriter = new AtomicInteger();
   private final String writerUuid = UUID.randomUUID().toString();
 
@@ -62,7 +59,6 @@ final class JournalSeed {
     this.system = system;
     this.tokenCipher = tokenCipher;
     this.journal = Persistence.get(Adapter.toClassic(system)).journalFor("", ConfigFactory.empty());
-    this.status = Json.parse(Shapes.statusReport("n", "n", "v1.30.2").getBytes(StandardCharsets.UTF_8)).path("status");
   }
 
   /**
@@ -81,7 +77,9 @@ final class JournalSeed {
     Instant now = Instant.now();
     ManagedClusterEntity.Registered registered = ManagedClusterEntity.approved(
         ClusterRegistrationRequest.nameFor(clusterId), spec, Shapes.REGISTERED_BY, namespace, name, token, tokenCipher, now);
-    ManagedCluster.ClusterStatus reported = Json.convert(status, ManagedCluster.ClusterStatus.class)
+    // the report its agent sends (Shapes.statusReport's), so the first one after a restart changes nothing
+    ManagedCluster.ClusterStatus reported = Json.convert(Json.parse(Shapes.statusReport(namespace, name, "v1.30.2")
+        .getBytes(StandardCharsets.UTF_8)).path("status"), ManagedCluster.ClusterStatus.class)
         .withLastObservedTime(Times.format(now));
     Set<String> tags = Set.of(ManagedClusterEntity.tagFor(clusterId));
     CompletableFuture<Void> cluster = write(PersistenceId.of(ManagedClusterEntity.ENTITY_KEY.name(), clusterId), true,

@@ -32,7 +32,18 @@ public final class Shapes {
     return text(crr);
   }
 
-  /** A full status report (the agent replaces the whole status each time). */
+  /**
+   * The kinds of box a simulated fleet runs on, as a real one runs on a few: capacity CPU and
+   * memory, then allocatable (less: what the kubelet reserves).
+   */
+  private static final String[][] BOXES = {
+      {"4", "16Gi", "3800m", "15Gi"}, {"8", "32Gi", "7800m", "30Gi"}, {"12", "48Gi", "11800m", "46Gi"},
+      {"16", "64Gi", "15800m", "62Gi"}};
+
+  /**
+   * A full status report (the agent replaces the whole status each time), from one of the kinds of
+   * box, the same for a cluster's name each time.
+   */
   public static String statusReport(String namespace, String name, String k8sVersion) {
     ObjectNode body = Json.MAPPER.createObjectNode();
     body.put("apiVersion", "clusters.clusternet.io/v1beta1").put("kind", ManagedCluster.KIND);
@@ -42,8 +53,9 @@ public final class Shapes {
         .put("healthz", true).put("livez", true).put("readyz", true).put("heartbeatFrequencySeconds", 180);
     status.putObject("nodeStatistics").put("readyNodes", 3).put("notReadyNodes", 0).put("unknownNodes", 0)
         .put("lostNodes", 0);
-    status.putObject("allocatable").put("cpu", "12").put("memory", "48Gi");
-    status.putObject("capacity").put("cpu", "12").put("memory", "48Gi");
+    String[] box = BOXES[Math.floorMod(name.hashCode(), BOXES.length)];
+    status.putObject("allocatable").put("cpu", box[2]).put("memory", box[3]);
+    status.putObject("capacity").put("cpu", box[0]).put("memory", box[1]);
     return text(body);
   }
 

@@ -285,7 +285,7 @@ public final class ManagedClusterEntity
      * statusAt's (a string per cluster, each report's its own, for what statusAt already says).
      */
     private static ClusterStatus kept(ClusterStatus status, Instant at) {
-      ClusterStatus compact = status.withCompactResources();
+      ClusterStatus compact = status.compact();
       return at != null && Times.format(at).equals(compact.lastObservedTime()) ? compact.withLastObservedTime(null)
           : compact;
     }
