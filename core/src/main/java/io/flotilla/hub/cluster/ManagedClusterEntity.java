@@ -6,20 +6,18 @@ import akka.actor.typed.ActorRef;
 import akka.actor.typed.BackoffSupervisorStrategy;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.SupervisorStrategy;
+import akka.actor.typed.TypedActorContext;
 import akka.actor.typed.javadsl.ActorContext;
-import akka.actor.typed.javadsl.Behaviors;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
 import akka.persistence.query.javadsl.CurrentEventsByPersistenceIdQuery;
 import akka.persistence.typed.PersistenceId;
-import akka.persistence.typed.RecoveryCompleted;
 import akka.persistence.typed.SnapshotAdapter;
 import akka.persistence.typed.javadsl.CommandHandler;
 import akka.persistence.typed.javadsl.Effect;
 import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehavior;
 import akka.persistence.typed.javadsl.RetentionCriteria;
-import akka.persistence.typed.javadsl.SignalHandler;
 import akka.stream.javadsl.Sink;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import io.flotilla.api.CborSerializable;
@@ -34,6 +32,7 @@ import io.flotilla.api.Taint;
 import io.flotilla.api.Times;
 import io.flotilla.hub.HubMetrics;
 import io.flotilla.hub.security.Secrets;
+import io.flotilla.hub.security.TokenHash;
 import io.flotilla.hub.security.TokenCipher;
 import io.flotilla.hub.tunnel.TunnelConnection;
 import java.time.Clock;
@@ -108,7 +107,7 @@ public final class ManagedClusterEntity
       implements Command {}
 
   /** Checks a presented cluster token by its SHA-256; answered with {@link Authenticated}. */
-  public record Authenticate(String tokenSha256, ActorRef<Reply> replyTo) implements Command {}
+  public record Authenticate(TokenHash tokenSha256, ActorRef<Reply> replyTo) implements Command {}
 
   public record Deregister(ActorRef<Reply> replyTo) implements Command {}
 
@@ -203,7 +202,7 @@ public final class ManagedClusterEntity
       String clusterType,
       String syncMode,
       @JsonDeserialize(converter = CompactMap.FromJson.class) Map<String, String> labels,
-      String tokenSha256,
+      TokenHash tokenSha256,
       String encryptedToken,
       Instant at)
       implements Event {
@@ -219,9 +218,10 @@ public final class ManagedClusterEntity
       return requestName != null ? requestName : ClusterRegistrationRequest.nameFor(clusterId);
     }
 
-    Registered withEncryptedToken(String ciphertext) {
-      return new Registered(clusterId, requestName, requestUid, requestSpec, namespace, clusterName, clusterUid,
-          clusterType, syncMode, labels, tokenSha256, ciphertext, at);
+    /** Without what only the registration request's view shows (read back from the journal for it). */
+    Registered withoutRequest() {
+      return new Registered(clusterId, null, null, null, namespace, clusterName, clusterUid, clusterType, syncMode,
+          labels, tokenSha256, null, at);
     }
   }
 
@@ -250,10 +250,11 @@ public final class ManagedClusterEntity
 
   /**
    * registration is the latest approval (kept after deregistration, so a returning cluster gets
-   * its namespace back) without its token's ciphertext, which only a registration request's view
-   * needs (read back from the journal then: it was ~190 bytes of every running cluster);
-   * registeredRevision is that event's sequence number (0 in snapshots written before, whose
-   * registration still has the ciphertext); revision counts events and is the objects' resourceVersion.
+   * its namespace back) without the request (its name, UID, spec) and its token's ciphertext, which
+   * only a registration request's view shows (read back from the journal then: they were ~330 bytes
+   * of every running cluster); registeredRevision is that event's sequence number (0 in snapshots
+   * written before, whose registration is still whole); revision counts events and is the objects'
+   * resourceVersion.
    */
   public record State(Registered registration, boolean active, ClusterStatus status, Instant statusAt,
       Health health, long revision, long registeredRevision) implements CborSerializable {
@@ -266,7 +267,7 @@ public final class ManagedClusterEntity
     }
 
     State next(Registered reg) {
-      return new State(reg.withEncryptedToken(null), true, null, null, null, revision + 1, revision + 1);
+      return new State(reg.withoutRequest(), true, null, null, null, revision + 1, revision + 1);
     }
 
     State next(StatusReported event) {
@@ -281,8 +282,9 @@ public final class ManagedClusterEntity
     }
 
     /**
-     * A status as a running cluster keeps it: its maps compact, and no lastObservedTime when it is
-     * statusAt's (a string per cluster, each report's its own, for what statusAt already says).
+     * A status as a running cluster keeps it: compact ({@link ClusterStatus#compact}), and no
+     * lastObservedTime when it is statusAt's (a string per cluster, each report's its own, for what
+     * statusAt already says).
      */
     private static ClusterStatus kept(ClusterStatus status, Instant at) {
       ClusterStatus compact = status.compact();
@@ -323,16 +325,29 @@ public final class ManagedClusterEntity
 
   /** No heartbeat check booked. */
   private static final long NO_CHECK = Long.MAX_VALUE;
+  private static final long NOT_OBSERVED = Long.MIN_VALUE;
+  /** No command since recovery: no silence window yet. */
+  private static final long NOT_STARTED = Long.MIN_VALUE;
   public static final String TAINT_UNSCHEDULABLE = "clusters.clusternet.io/unschedulable";
   public static final String PROTECTED_LABEL_PREFIX = "clusters.clusternet.io/";
 
-  private final ActorContext<Command> context;
+  /** This entity's actor's, from its start ({@link #apply}). */
+  private ActorContext<Command> context;
   private final String clusterId;
   private final Dependencies deps;
-  /** The newest report time; persisted only per the heartbeat policy (DESIGN.md). */
-  private Instant lastObserved;
-  /** The wheel's tick when the current silence began: the last report, or recovery (a full window). */
-  private long silentSince;
+  /**
+   * The newest report's time in epoch seconds (what lastObservedTime shows), or NOT_OBSERVED;
+   * persisted only per the heartbeat policy (DESIGN.md). A long, not an Instant: 24 bytes less.
+   */
+  private long lastObservedSecond = NOT_OBSERVED;
+  /**
+   * The wheel's tick when the current silence began: the last report, or the first command after
+   * recovery (a hub restart, a rebalance, or a message after passivation; sharding starts an entity
+   * only to deliver one). That full window is not the agent's fault, and it spreads the verdicts
+   * instead of marking everyone at once. Not a RecoveryCompleted signal handler: with one, Akka
+   * keeps ~130 bytes more of every running entity.
+   */
+  private long silentSince = NOT_STARTED;
   /** The earliest heartbeat check booked on the wheel and not yet received, or NO_CHECK. */
   private long nextCheck = NO_CHECK;
   /**
@@ -347,18 +362,29 @@ public final class ManagedClusterEntity
 
   private record PendingRegistration(Register command, boolean generatedNamespace, int attempt) {}
 
-  private ManagedClusterEntity(ActorContext<Command> context, String clusterId, Dependencies deps) {
+  private ManagedClusterEntity(String clusterId, Dependencies deps) {
     super(PersistenceId.of(ENTITY_KEY.name(), clusterId), ON_PERSIST_FAILURE);
-    this.context = context;
     this.clusterId = clusterId;
     this.deps = deps;
   }
 
+  /**
+   * The entity is its own starting behavior, not one made by Behaviors.setup: sharding keeps the
+   * behavior an entity started with for as long as it runs, and a setup with its lambda was ~50
+   * more bytes of every running cluster.
+   */
   public static Behavior<Command> create(String clusterId, Dependencies deps) {
-    return Behaviors.setup(context -> {
-      SharedStrings.offer(clusterId); // its recovery, next, reads the same ID in every event (~80 bytes a copy)
-      return new ManagedClusterEntity(context, clusterId, deps);
-    });
+    return new ManagedClusterEntity(clusterId, deps);
+  }
+
+  @Override
+  public Behavior<Command> apply(TypedActorContext<Command> actorContext) {
+    if (context != null) { // spawned again, as a behavior may be: a new entity, not this one's fields
+      return new ManagedClusterEntity(clusterId, deps).apply(actorContext);
+    }
+    context = actorContext.asJava();
+    SharedStrings.offer(clusterId); // its recovery, next, reads the same ID in every event (~80 bytes a copy)
+    return super.apply(actorContext);
   }
 
   public static String tagFor(String clusterId) {
@@ -397,6 +423,9 @@ public final class ManagedClusterEntity
   }
 
   private Effect<Event, State> onCommand(State state, Command command) {
+    if (silentSince == NOT_STARTED) {
+      startSilenceWindow(state);
+    }
     if (command instanceof NamespaceAnswered answer) {
       return onNamespaceAnswered(state, answer);
     } else if (command instanceof RegistrationRead read) {
@@ -416,7 +445,7 @@ public final class ManagedClusterEntity
       return onUpdateStatus(state, cmd);
     } else if (command instanceof Authenticate cmd) {
       return Effect().reply(cmd.replyTo(), state.active()
-          && Secrets.constantTimeEquals(state.registration().tokenSha256(), cmd.tokenSha256())
+          && state.registration().tokenSha256().matches(cmd.tokenSha256())
           ? new Authenticated(true, state.registration().namespace(), state.registration().clusterName())
           : new Authenticated(false, null, null));
     } else if (command instanceof Deregister cmd) {
@@ -443,19 +472,7 @@ public final class ManagedClusterEntity
     throw new IllegalArgumentException("unknown command " + command.getClass().getName());
   }
 
-  /**
-   * After recovery (a hub restart, a rebalance, or the first message after passivation) the
-   * cluster gets a full window to report before it can turn Unknown: the hub's downtime is not
-   * the agent's fault, and this spreads the verdicts instead of marking everyone at once.
-   */
-  @Override
-  public SignalHandler<State> signalHandler() {
-    return newSignalHandlerBuilder()
-        .onSignal(RecoveryCompleted.instance(), this::startSilenceWindow)
-        .build();
-  }
-
-  /** A window of silence begins now (recovery, registration, a report): checked when it would end. */
+  /** A window of silence begins now (recovery, registration): checked when it would end. */
   private void startSilenceWindow(State state) {
     silentSince = deps.healthChecks().now();
     if (state.active() && state.health() == null) {
@@ -584,7 +601,7 @@ public final class ManagedClusterEntity
         .persist(event)
         .thenRun((State s) -> {
           startSilenceWindow(s);
-          cmd.replyTo().tell(new RequestFound(requestView(s, event.encryptedToken())));
+          cmd.replyTo().tell(new RequestFound(requestView(s, event)));
         })
         .thenUnstashAll();
   }
@@ -620,7 +637,7 @@ public final class ManagedClusterEntity
         UUID.randomUUID(),
         Objects.requireNonNullElse(spec.clusterType(), DEFAULT_CLUSTER_TYPE),
         Objects.requireNonNullElse(spec.syncMode(), DEFAULT_SYNC_MODE),
-        Map.copyOf(labels), Secrets.sha256Hex(token), tokenCipher.encrypt(token), at);
+        Map.copyOf(labels), TokenHash.of(token), tokenCipher.encrypt(token), at);
   }
 
   private Effect<Event, State> onUpdateStatus(State state, UpdateStatus cmd) {
@@ -632,7 +649,7 @@ public final class ManagedClusterEntity
           "the object has been modified; please apply your changes to the latest version and try again"));
     }
     Instant now = deps.clock().instant();
-    lastObserved = now;
+    lastObservedSecond = now.getEpochSecond();
     silentSince = deps.healthChecks().now();
     bookCheck(silentSince + deps.healthChecks().ticks(unknownAfter(cmd.status())));
     ClusterStatus reported = cmd.status().withLastObservedTime(null);
@@ -666,7 +683,7 @@ public final class ManagedClusterEntity
     }
     Reply last = clusterReply(state);
     Registered reg = state.registration();
-    lastObserved = null; // a booked check finds the cluster gone
+    lastObservedSecond = NOT_OBSERVED;
     if (connection != null) {
       connection.tell(new TunnelConnection.Supersede("cluster " + clusterId + " was deregistered"));
     }
@@ -714,8 +731,8 @@ public final class ManagedClusterEntity
       return new NotFound(clusterId);
     }
     ClusterStatus status = state.reportedStatus();
-    if (status != null && lastObserved != null) {
-      status = status.withLastObservedTime(Times.format(lastObserved));
+    if (status != null && lastObservedSecond != NOT_OBSERVED) {
+      status = status.withLastObservedTime(Times.format(Instant.ofEpochSecond(lastObservedSecond)));
     }
     return new ClusterFound(withHealth(managedCluster(state.registration(), withTunnel(status), state.revision()),
         state.health()));
@@ -781,13 +798,12 @@ public final class ManagedClusterEntity
   }
 
   /**
-   * Answers with the registration request as approved; its token is decrypted from the ciphertext
-   * in the journal's Registered event (read back: the running state does not keep it).
+   * Answers with the registration request as approved: the journal's Registered event, read back
+   * (the running state keeps no request and no token ciphertext).
    */
   private Effect<Event, State> replyWithRequest(State state, ActorRef<Reply> replyTo) {
-    String kept = state.registration().encryptedToken(); // a snapshot from before the state dropped it
-    if (kept != null) {
-      return Effect().reply(replyTo, new RequestFound(requestView(state, kept)));
+    if (state.registration().encryptedToken() != null) { // a snapshot from before the state dropped the request
+      return Effect().reply(replyTo, new RequestFound(requestView(state, state.registration())));
     }
     context.pipeToSelf(deps.journal()
             .currentEventsByPersistenceId(persistenceId().id(), state.registeredRevision(), state.registeredRevision())
@@ -802,17 +818,17 @@ public final class ManagedClusterEntity
       return Effect().reply(read.replyTo(), new NotFound(clusterId));
     }
     Optional<Registered> registration = read.failure() == null ? read.registration() : Optional.empty();
-    if (registration.isEmpty() || !registration.get().requestUid().equals(state.registration().requestUid())) {
+    if (registration.isEmpty() || !registration.get().clusterUid().equals(state.registration().clusterUid())) {
       context.getLog().warn("cluster {}: its registration could not be read back from the journal", clusterId,
           read.failure());
       return Effect().reply(read.replyTo(), new Unavailable("the registration of cluster " + clusterId
           + " could not be read; try again"));
     }
-    return Effect().reply(read.replyTo(), new RequestFound(requestView(state, registration.get().encryptedToken())));
+    return Effect().reply(read.replyTo(), new RequestFound(requestView(state, registration.get())));
   }
 
-  private ClusterRegistrationRequest requestView(State state, String encryptedToken) {
-    Registered reg = state.registration();
+  /** The request as {@code reg} (the Registered event, whole) approved it. */
+  private ClusterRegistrationRequest requestView(State state, Registered reg) {
     Map<String, String> labels = Map.of(
         ManagedCluster.LABEL_CLUSTER_ID, clusterId,
         ManagedCluster.LABEL_CLUSTER_NAME, reg.clusterName(),
@@ -820,7 +836,7 @@ public final class ManagedClusterEntity
     ObjectMeta meta = new ObjectMeta(reg.requestName(), null, null, reg.requestUid().toString(),
         String.valueOf(state.revision()), null, Times.format(reg.at()), null, labels, null);
     var status = new ClusterRegistrationRequest.RequestStatus(reg.namespace(),
-        deps.tokenCipher().decrypt(encryptedToken), deps.caCertificateBase64(),
+        deps.tokenCipher().decrypt(reg.encryptedToken()), deps.caCertificateBase64(),
         ClusterRegistrationRequest.APPROVED, null,
         reg.clusterName());
     return new ClusterRegistrationRequest("clusters.clusternet.io/v1beta1", ClusterRegistrationRequest.KIND,

@@ -6,6 +6,7 @@ import io.flotilla.api.StatusException;
 import io.flotilla.api.Validation;
 import io.flotilla.hub.cluster.ManagedClusterEntity;
 import io.flotilla.hub.security.Secrets;
+import io.flotilla.hub.security.TokenHash;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -63,7 +64,7 @@ public final class Authenticator {
     String clusterId = token.substring(0, dot);
     return ClusterSharding.get(system)
         .entityRefFor(ManagedClusterEntity.ENTITY_KEY, clusterId)
-        .<ManagedClusterEntity.Reply>ask(replyTo -> new ManagedClusterEntity.Authenticate(Secrets.sha256Hex(token), replyTo),
+        .<ManagedClusterEntity.Reply>ask(replyTo -> new ManagedClusterEntity.Authenticate(TokenHash.of(token), replyTo),
             askTimeout)
         .thenApply(reply -> {
           if (reply instanceof ManagedClusterEntity.Authenticated auth && auth.valid()) {

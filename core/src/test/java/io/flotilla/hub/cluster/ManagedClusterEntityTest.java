@@ -15,8 +15,8 @@ import com.typesafe.config.ConfigFactory;
 import io.flotilla.api.ClusterRegistrationRequest;
 import io.flotilla.api.ManagedCluster;
 import io.flotilla.api.ManagedCluster.ClusterStatus;
-import io.flotilla.hub.security.Secrets;
 import io.flotilla.hub.security.TokenCipher;
+import io.flotilla.hub.security.TokenHash;
 import io.flotilla.hub.tunnel.TunnelConnection;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -66,6 +67,9 @@ class ManagedClusterEntityTest {
   final String clusterId = UUID.randomUUID().toString();
   final String token = clusterId + ".secret-part";
   final ManualClock clock = new ManualClock();
+  final UUID requestUid = UUID.randomUUID();
+  final ClusterRegistrationRequest.Spec requestSpec =
+      new ClusterRegistrationRequest.Spec(clusterId, "EdgeCluster", "shop-1", null, Map.of("region", "eu"), "Pull");
   TokenCipher cipher;
   ManagedClusterEntity.Dependencies deps;
   EventSourcedBehaviorTestKit<ManagedClusterEntity.Command, ManagedClusterEntity.Event, ManagedClusterEntity.State> kit;
@@ -92,12 +96,11 @@ class ManagedClusterEntityTest {
         PersistenceQuery.get(testKit.system()).getReadJournalFor(PersistenceTestKitReadJournal.class,
             PersistenceTestKitReadJournal.Identifier()));
     kit = EventSourcedBehaviorTestKit.create(testKit.system(), ManagedClusterEntity.create(clusterId, deps));
-    var spec = new ClusterRegistrationRequest.Spec(clusterId, "EdgeCluster", "shop-1", null, Map.of("region", "eu"), "Pull");
     kit.initialize(new ManagedClusterEntity.Registered(clusterId, "clusternet-" + clusterId,
-        UUID.randomUUID(), spec, "clusternet-abcde", "shop-1", UUID.randomUUID(),
+        requestUid, requestSpec, "clusternet-abcde", "shop-1", UUID.randomUUID(),
         "EdgeCluster", "Pull", Map.of("region", "eu", ManagedCluster.LABEL_CLUSTER_ID, clusterId,
             ManagedCluster.LABEL_CLUSTER_NAME, "shop-1", ManagedCluster.LABEL_REGISTERED_BY, "clusternet-agent"),
-        Secrets.sha256Hex(token), cipher.encrypt(token), clock.now));
+        TokenHash.of(token), cipher.encrypt(token), clock.now));
   }
 
   static ClusterStatus status(String k8sVersion) {
@@ -216,11 +219,16 @@ class ManagedClusterEntityTest {
   }
 
   @Test
-  void theRegistrationRequestShowsTheDecryptedToken() {
-    assertEquals(null, kit.getState().registration().encryptedToken(), "read back from the journal when asked for");
+  void theRegistrationRequestShowsTheDecryptedTokenAndTheRequestAsSent() {
+    var kept = kit.getState().registration();
+    assertEquals(Arrays.asList(null, null, null), Arrays.asList(kept.encryptedToken(), kept.requestSpec(),
+        kept.requestUid()), "read back from the journal when asked for");
     var reply = kit.<ManagedClusterEntity.Reply>runCommand(ManagedClusterEntity.GetRegistrationRequest::new).reply();
     ClusterRegistrationRequest request = ((ManagedClusterEntity.RequestFound) reply).request();
     assertEquals(token, request.status().token());
+    assertEquals(requestSpec, request.spec());
+    assertEquals(requestUid.toString(), request.metadata().uid());
+    assertEquals("clusternet-" + clusterId, request.metadata().name());
     assertEquals("Approved", request.status().result());
     assertEquals("clusternet-abcde", request.status().dedicatedNamespace());
   }
@@ -236,6 +244,7 @@ class ManagedClusterEntityTest {
 
   @Test
   void aClusterThatNeverReportsTurnsUnknownWithTheTaint() {
+    wakeUp();
     ManualTime.get(testKit.system()).timePasses(Duration.ofMinutes(9).plusSeconds(1));
     ManagedCluster cluster = awaitHealth("ClusterStatusNeverUpdated");
     assertEquals(List.of(new io.flotilla.api.Taint(ManagedClusterEntity.TAINT_UNSCHEDULABLE, null, "NoSchedule",
@@ -275,7 +284,7 @@ class ManagedClusterEntityTest {
 
   @Test
   void aShorterHeartbeatIsJudgedByItsOwnWindowNotTheCheckBookedBeforeIt() {
-    report(status("v1.30.0"), null); // the check booked at recovery is 9 minutes away
+    report(status("v1.30.0"), null); // the check booked by the first command is 9 minutes away
     report(status("v1.30.0", 10), null); // now every 10 s: Unknown after 30 s of silence
     ManualTime time = ManualTime.get(testKit.system());
     time.timePasses(Duration.ofSeconds(29));
@@ -289,6 +298,7 @@ class ManagedClusterEntityTest {
     report(status("v1.30.0"), null);
     clock.now = clock.now.plus(Duration.ofHours(1)); // the hub was down for an hour
     kit.restart();
+    wakeUp();
     ManualTime time = ManualTime.get(testKit.system());
     time.timePasses(Duration.ofMinutes(8));
     assertEquals(null, kit.getState().health(), "marked Unknown before the cluster had a chance to report");
@@ -341,6 +351,14 @@ class ManagedClusterEntityTest {
         .orElseThrow().status());
   }
 
+  /**
+   * The first command after recovery, as ClusterWakeUp sends after a hub restart: the silence
+   * window starts with it (sharding starts an entity only to deliver a message, the test kit not).
+   */
+  void wakeUp() {
+    kit.runCommand(ManagedClusterEntity.WakeUp::new);
+  }
+
   ManagedCluster awaitHealth(String reason) {
     return testKit.createTestProbe().awaitAssert(Duration.ofSeconds(5), () -> {
       assertEquals(reason, kit.getState().health() == null ? null : kit.getState().health().reason());
@@ -354,7 +372,7 @@ class ManagedClusterEntityTest {
 
   boolean authenticated(String presented) {
     var reply = kit.<ManagedClusterEntity.Reply>runCommand(
-        replyTo -> new ManagedClusterEntity.Authenticate(Secrets.sha256Hex(presented), replyTo)).reply();
+        replyTo -> new ManagedClusterEntity.Authenticate(TokenHash.of(presented), replyTo)).reply();
     return ((ManagedClusterEntity.Authenticated) reply).valid();
   }
 }

@@ -17,6 +17,7 @@ import io.flotilla.api.Condition;
 import io.flotilla.api.ManagedCluster;
 import io.flotilla.api.ObjectMeta;
 import io.flotilla.api.Taint;
+import io.flotilla.hub.security.TokenHash;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -57,7 +58,7 @@ class SerializationTest {
         new ManagedCluster.PodStatistics(5, 6), new ManagedCluster.ResourceUsage("1500m", "3Gi"),
         List.of(new Condition("Ready", "True", 1L, "2026-11-24T10:00:00Z", "ClusterReady", "fine")), 180L);
     var registered = new ManagedClusterEntity.Registered(id, "clusternet-" + id, UUID.randomUUID(), spec, "ns", "shop", UUID.randomUUID(),
-        "EdgeCluster", "Dual", Map.of("a", "b"), "hash", "cipher", Instant.parse("2026-11-24T10:00:00Z"));
+        "EdgeCluster", "Dual", Map.of("a", "b"), TokenHash.of("token"), "cipher", Instant.parse("2026-11-24T10:00:00Z"));
     var cluster = ManagedClusterEntity.managedCluster(registered, status, 3);
     var request = new ClusterRegistrationRequest("clusters.clusternet.io/v1beta1", "ClusterRegistrationRequest",
         ObjectMeta.of(null, "clusternet-" + id), spec,
@@ -68,7 +69,7 @@ class SerializationTest {
         new ManagedClusterEntity.GetRegistrationRequest(replies),
         new ManagedClusterEntity.Get(replies),
         new ManagedClusterEntity.UpdateStatus(status, "3", replies),
-        new ManagedClusterEntity.Authenticate("hash", replies),
+        new ManagedClusterEntity.Authenticate(TokenHash.of("token"), replies),
         new ManagedClusterEntity.Deregister(replies),
         new ManagedClusterEntity.NamespaceAnswered("ns", false, "other", "timeout"),
         new ManagedClusterEntity.ClusterFound(cluster),
@@ -107,7 +108,7 @@ class SerializationTest {
     String id = UUID.randomUUID().toString();
     var spec = new ClusterRegistrationRequest.Spec(id, "EdgeCluster", "shop", null, Map.of("a", "b"), "Pull");
     var registered = new ManagedClusterEntity.Registered(id, "clusternet-" + id, UUID.randomUUID(), spec, "ns", "shop",
-        UUID.randomUUID(), "EdgeCluster", "Pull", Map.of("a", "b"), "hash", "cipher", Instant.parse("2026-11-24T10:00:00Z"));
+        UUID.randomUUID(), "EdgeCluster", "Pull", Map.of("a", "b"), TokenHash.of("token"), "cipher", Instant.parse("2026-11-24T10:00:00Z"));
     var extension = SerializationExtension.get(testKit.system().classicSystem());
     var serializer = extension.findSerializerFor(registered);
     var cbor = JacksonObjectMapperProvider.get(testKit.system()).getOrCreate("jackson-cbor", Optional.empty());
@@ -115,6 +116,8 @@ class SerializationTest {
     ObjectNode old = cbor.valueToTree(registered);
     old.put("requestUid", registered.requestUid().toString()).put("clusterUid", registered.clusterUid().toString());
     assertEquals("clusternet-" + id, old.path("requestName").asText(), "the event still carries the request's name");
+    assertEquals("3c469e9d6c5875d37a43f353d4f88e61fcf812c66eee3457465a40b0da4153e0", old.path("tokenSha256").asText(),
+        "the event carries the token's SHA-256 in hex, as it always did");
 
     var read = (ManagedClusterEntity.Registered) extension.deserialize(cbor.writeValueAsBytes(old),
         serializer.identifier(), Serializers.manifestFor(serializer, registered)).get();
@@ -126,7 +129,7 @@ class SerializationTest {
   void aStateReadFromTheJournalOrAReportKeepsItsLabelsAndResourcesCompact() {
     var spec = new ClusterRegistrationRequest.Spec("id", "EdgeCluster", "shop", "ns", Map.of("a", "b"), "Pull");
     var registered = new ManagedClusterEntity.Registered("id", "clusternet-id", UUID.randomUUID(), spec, "ns", "shop", UUID.randomUUID(),
-        "EdgeCluster", "Pull", Map.of("a", "b", "zone", "z"), "hash", "cipher", Instant.parse("2026-11-24T10:00:00Z"));
+        "EdgeCluster", "Pull", Map.of("a", "b", "zone", "z"), TokenHash.of("token"), "cipher", Instant.parse("2026-11-24T10:00:00Z"));
     var status = new ManagedCluster.ClusterStatus("2026-11-24T10:00:00Z", "v1.30.0", null, null, null, true, true, true,
         null, null, Map.of("cpu", "4"), Map.of("cpu", "4", "pods", "110"), null, null, null, null, null, null, 180L);
     var state = new ManagedClusterEntity.State(registered, true, status, Instant.now(), null, 2, 1);
