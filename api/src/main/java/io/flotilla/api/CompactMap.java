@@ -42,6 +42,15 @@ public final class CompactMap extends AbstractMap<String, String> {
     return new CompactMap(keysAndValues);
   }
 
+  /**
+   * {@code map} as {@link #of} makes it, and then, if compact (immutable), the {@link SharedValues}
+   * instance equal to it; a large map stays as given and its own.
+   */
+  public static Map<String, String> shared(Map<String, String> map) {
+    Map<String, String> compact = of(map);
+    return compact instanceof CompactMap ? SharedValues.shared(compact) : compact;
+  }
+
   @Override
   public int size() {
     return keysAndValues.length / 2;

@@ -62,8 +62,8 @@ public record ManagedCluster(
      * resources). Not done when a report is read: most heartbeats are compared and dropped.
      */
     public ClusterStatus compact() {
-      Map<String, String> keptAllocatable = SharedValues.shared(CompactMap.of(allocatable));
-      Map<String, String> keptCapacity = SharedValues.shared(CompactMap.of(capacity));
+      Map<String, String> keptAllocatable = CompactMap.shared(allocatable);
+      Map<String, String> keptCapacity = CompactMap.shared(capacity);
       NodeStatistics keptNodes = SharedValues.shared(nodeStatistics);
       Long keptHeartbeat = SharedValues.shared(heartbeatFrequencySeconds);
       if (keptAllocatable == allocatable && keptCapacity == capacity && keptNodes == nodeStatistics

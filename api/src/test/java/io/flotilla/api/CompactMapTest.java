@@ -50,6 +50,9 @@ class CompactMapTest {
       large.put("k" + i, "v" + i);
     }
     assertSame(large, CompactMap.of(large));
+    CompactMap.shared(large);
+    Map<String, String> equalLarge = new LinkedHashMap<>(large);
+    assertSame(equalLarge, CompactMap.shared(equalLarge), "a large (mutable) map is never shared");
     assertSame(Map.of(), CompactMap.of(new LinkedHashMap<>()));
     assertNull(CompactMap.of(null));
     Map<String, String> compact = CompactMap.of(linked("a", "1"));
