@@ -32,8 +32,8 @@ import io.flotilla.api.Taint;
 import io.flotilla.api.Times;
 import io.flotilla.hub.HubMetrics;
 import io.flotilla.hub.security.Secrets;
-import io.flotilla.hub.security.TokenHash;
 import io.flotilla.hub.security.TokenCipher;
+import io.flotilla.hub.security.TokenHash;
 import io.flotilla.hub.tunnel.TunnelConnection;
 import java.time.Clock;
 import java.time.Duration;
@@ -325,6 +325,7 @@ public final class ManagedClusterEntity
 
   /** No heartbeat check booked. */
   private static final long NO_CHECK = Long.MAX_VALUE;
+  /** No report since recovery. */
   private static final long NOT_OBSERVED = Long.MIN_VALUE;
   /** No command since recovery: no silence window yet. */
   private static final long NOT_STARTED = Long.MIN_VALUE;
@@ -344,8 +345,8 @@ public final class ManagedClusterEntity
    * The wheel's tick when the current silence began: the last report, or the first command after
    * recovery (a hub restart, a rebalance, or a message after passivation; sharding starts an entity
    * only to deliver one). That full window is not the agent's fault, and it spreads the verdicts
-   * instead of marking everyone at once. Not a RecoveryCompleted signal handler: with one, Akka
-   * keeps ~130 bytes more of every running entity.
+   * instead of marking everyone at once. Not a RecoveryCompleted signal handler: for one, Akka
+   * keeps the handler and two more partial functions of every running entity.
    */
   private long silentSince = NOT_STARTED;
   /** The earliest heartbeat check booked on the wheel and not yet received, or NO_CHECK. */
@@ -472,7 +473,7 @@ public final class ManagedClusterEntity
     throw new IllegalArgumentException("unknown command " + command.getClass().getName());
   }
 
-  /** A window of silence begins now (recovery, registration): checked when it would end. */
+  /** A window of silence begins now (the first command after recovery, a registration): checked when it would end. */
   private void startSilenceWindow(State state) {
     silentSince = deps.healthChecks().now();
     if (state.active() && state.health() == null) {
