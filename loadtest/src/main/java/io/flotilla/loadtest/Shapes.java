@@ -41,8 +41,14 @@ public final class Shapes {
       {"16", "64Gi", "15800m", "62Gi"}};
 
   /**
+   * {@code -Dflotilla.bench.own-resources=true}: every cluster reports memory of its own instead of
+   * one of the kinds of box (the hub's heap then shares none of it: the worst case).
+   */
+  private static final boolean OWN_RESOURCES = Boolean.getBoolean("flotilla.bench.own-resources");
+
+  /**
    * A full status report (the agent replaces the whole status each time), from one of the kinds of
-   * box, the same for a cluster's name each time.
+   * box (or its own resources), the same for a cluster's name each time.
    */
   public static String statusReport(String namespace, String name, String k8sVersion) {
     ObjectNode body = Json.MAPPER.createObjectNode();
@@ -53,10 +59,16 @@ public final class Shapes {
         .put("healthz", true).put("livez", true).put("readyz", true).put("heartbeatFrequencySeconds", 180);
     status.putObject("nodeStatistics").put("readyNodes", 3).put("notReadyNodes", 0).put("unknownNodes", 0)
         .put("lostNodes", 0);
-    String[] box = BOXES[Math.floorMod(name.hashCode(), BOXES.length)];
+    String[] box = OWN_RESOURCES ? ownResources(name) : BOXES[Math.floorMod(name.hashCode(), BOXES.length)];
     status.putObject("allocatable").put("cpu", box[2]).put("memory", box[3]);
     status.putObject("capacity").put("cpu", box[0]).put("memory", box[1]);
     return text(body);
+  }
+
+  /** Capacity and allocatable with memory in KiB from the name, as kubelets report what a box has. */
+  private static String[] ownResources(String name) {
+    long capacityKi = 16L * 1024 * 1024 + Math.floorMod(name.hashCode(), 1 << 20);
+    return new String[] {"16", capacityKi + "Ki", "15800m", (capacityKi - 1024 * 1024) + "Ki"};
   }
 
   public static String clusterPath(String namespace, String name) {
