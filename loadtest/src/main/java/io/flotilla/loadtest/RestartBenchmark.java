@@ -127,8 +127,7 @@ public final class RestartBenchmark {
     System.out.printf("directory projection lag (its slowest slice's last event): %s at the catch-up's end, "
         + "%s when the summary was read%n", seconds(lagAfterCatchUp), seconds(lagAtSummary));
     System.out.printf("live heap (class histograms, after full GC), growth since the restart per cluster, every "
-        + "cluster entity active: %d bytes; the classes that grew "
-        + "most:%n%n%s",
+        + "cluster entity active: %d bytes; the classes that grew most:%n%n%s",
         heapPerCluster, heapByClass);
     return new Result(clusters, seeding, directoryCaughtUp, restarted, ready, firstPage, listed, listedIn, byPath,
         catchUp, unknown, readyClusters, heapPerCluster);
