@@ -102,9 +102,22 @@ public final class ManagedClusterEntity
 
   public record Get(ActorRef<Reply> replyTo) implements Command {}
 
-  /** Replace the status; resourceVersion, when given, must be the current one. */
-  public record UpdateStatus(ClusterStatus status, String resourceVersion, ActorRef<Reply> replyTo)
-      implements Command {}
+  /**
+   * Replace the status; resourceVersion, when given, must be the current one. With {@code
+   * presented}, the report's token and path are checked first (one ask for a heartbeat instead of a
+   * token check and an update): a wrong token is answered {@link Authenticated} invalid, a path
+   * that is not this cluster's {@link Authenticated} with its own, and neither changes anything.
+   */
+  public record UpdateStatus(ClusterStatus status, String resourceVersion, Presented presented,
+      ActorRef<Reply> replyTo) implements Command {
+    /** A report whose sender is already authenticated as this cluster. */
+    public UpdateStatus(ClusterStatus status, String resourceVersion, ActorRef<Reply> replyTo) {
+      this(status, resourceVersion, null, replyTo);
+    }
+  }
+
+  /** The token a report came with, and the ManagedCluster (namespace, name) it was sent to. */
+  public record Presented(TokenHash token, String namespace, String name) {}
 
   /** Checks a presented cluster token by its SHA-256; answered with {@link Authenticated}. */
   public record Authenticate(TokenHash tokenSha256, ActorRef<Reply> replyTo) implements Command {}
@@ -445,10 +458,7 @@ public final class ManagedClusterEntity
     } else if (command instanceof UpdateStatus cmd) {
       return onUpdateStatus(state, cmd);
     } else if (command instanceof Authenticate cmd) {
-      return Effect().reply(cmd.replyTo(), state.active()
-          && state.registration().tokenSha256().matches(cmd.tokenSha256())
-          ? new Authenticated(true, state.registration().namespace(), state.registration().clusterName())
-          : new Authenticated(false, null, null));
+      return Effect().reply(cmd.replyTo(), authenticated(state, cmd.tokenSha256()));
     } else if (command instanceof Deregister cmd) {
       return onDeregister(state, cmd);
     } else if (command instanceof UpdateLabels cmd) {
@@ -641,7 +651,20 @@ public final class ManagedClusterEntity
         Map.copyOf(labels), TokenHash.of(token), tokenCipher.encrypt(token), at);
   }
 
+  private static Authenticated authenticated(State state, TokenHash presented) {
+    return state.active() && state.registration().tokenSha256().matches(presented)
+        ? new Authenticated(true, state.registration().namespace(), state.registration().clusterName())
+        : new Authenticated(false, null, null);
+  }
+
   private Effect<Event, State> onUpdateStatus(State state, UpdateStatus cmd) {
+    if (cmd.presented() != null) {
+      Authenticated sender = authenticated(state, cmd.presented().token());
+      if (!sender.valid() || !sender.namespace().equals(cmd.presented().namespace())
+          || !sender.clusterName().equals(cmd.presented().name())) {
+        return Effect().reply(cmd.replyTo(), sender);
+      }
+    }
     if (!state.active()) {
       return Effect().reply(cmd.replyTo(), new NotFound(clusterId));
     }

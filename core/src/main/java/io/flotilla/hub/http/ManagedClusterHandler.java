@@ -162,14 +162,58 @@ public final class ManagedClusterHandler implements ResourceHandler {
     return resolve(request).thenApply(Response::ok);
   }
 
+  /** A status report (PUT of the status subresource) checks its cluster token in its one ask. */
+  @Override
+  public boolean checksClusterTokens(String method, String subresource) {
+    return method.equals("PUT") && "status".equals(subresource);
+  }
+
   @Override
   public CompletionStage<Response> update(Request request) {
     if (!"status".equals(request.subresource())) {
       throw StatusException.methodNotAllowed("ManagedCluster spec updates are not supported yet; PUT the status subresource");
     }
+    if (request.principal() instanceof Principal.ClusterClaim claim) {
+      return reportStatus(claim, request);
+    }
     if (!(request.principal() instanceof Principal.Cluster own)) {
       throw StatusException.forbidden("only the cluster's own token may report its status");
     }
+    ManagedCluster body = statusReport(request);
+    requireOwn(own, request);
+    return updateStatus(own.clusterId(), body, null, request);
+  }
+
+  /**
+   * A status report with its token unchecked: checked by the entity in the same ask as the update.
+   * A report that is itself invalid is answered only once its token is known good (401 first, as
+   * for every other request).
+   */
+  private CompletionStage<Response> reportStatus(Principal.ClusterClaim claim, Request request) {
+    ManagedCluster body;
+    try {
+      body = statusReport(request);
+    } catch (StatusException invalid) {
+      return clusters.ask(claim.clusterId(), replyTo -> new ManagedClusterEntity.Authenticate(claim.token(), replyTo))
+          .thenApply(reply -> {
+            own(claim.clusterId(), reply, request);
+            throw invalid;
+          });
+    }
+    return updateStatus(claim.clusterId(), body,
+        new ManagedClusterEntity.Presented(claim.token(), request.namespace(), request.name()), request);
+  }
+
+  /** The sender the entity found for a claim: 401 for a wrong token, 403 for another cluster's path. */
+  private static void own(String clusterId, ManagedClusterEntity.Reply reply, Request request) {
+    if (!(reply instanceof ManagedClusterEntity.Authenticated sender) || !sender.valid()) {
+      throw StatusException.unauthorized();
+    }
+    requireOwn(new Principal.Cluster(clusterId, sender.namespace(), sender.clusterName()), request);
+  }
+
+  /** The body of a status report, checked against the request's path. */
+  private static ManagedCluster statusReport(Request request) {
     ResourceRoutes.requireTypeMeta(request.body(), TYPE);
     ManagedCluster body = Json.convert(request.body(), ManagedCluster.class);
     String bodyName = body.metadata() == null ? null : body.metadata().name();
@@ -186,18 +230,26 @@ public final class ManagedClusterHandler implements ResourceHandler {
         .check(body.status() == null || body.status().heartbeatFrequencySeconds() == null
             || body.status().heartbeatFrequencySeconds() > 0, "status.heartbeatFrequencySeconds", "must be positive")
         .throwIfInvalid(TYPE.kind(), request.name());
+    return body;
+  }
+
+  private CompletionStage<Response> updateStatus(String clusterId, ManagedCluster body,
+      ManagedClusterEntity.Presented presented, Request request) {
     String resourceVersion = body.metadata() == null ? null : body.metadata().resourceVersion();
-    requireOwn(own, request);
     long started = System.nanoTime();
-    return clusters.ask(own.clusterId(),
-        replyTo -> new ManagedClusterEntity.UpdateStatus(body.status(), resourceVersion, replyTo)).thenApply(reply -> {
-      if (reply instanceof ManagedClusterEntity.Conflict conflict) {
-        throw StatusException.conflict(TYPE, request.name(), conflict.message());
-      }
-      Response response = Response.ok(found(reply, request.name()));
-      metrics.statusReport(Duration.ofNanos(System.nanoTime() - started));
-      return response;
-    });
+    return clusters.ask(clusterId,
+        replyTo -> new ManagedClusterEntity.UpdateStatus(body.status(), resourceVersion, presented, replyTo))
+        .thenApply(reply -> {
+          if (presented != null && reply instanceof ManagedClusterEntity.Authenticated) {
+            own(clusterId, reply, request);
+          }
+          if (reply instanceof ManagedClusterEntity.Conflict conflict) {
+            throw StatusException.conflict(TYPE, request.name(), conflict.message());
+          }
+          Response response = Response.ok(found(reply, request.name()));
+          metrics.statusReport(Duration.ofNanos(System.nanoTime() - started));
+          return response;
+        });
   }
 
   /** Label changes (the agent's label aggregation, `kubectl label`): only metadata.labels may be patched so far. */

@@ -54,6 +54,14 @@ public interface ResourceHandler {
   /** One line of a watch stream: ADDED, MODIFIED, DELETED, BOOKMARK or ERROR, and its object. */
   record WatchEvent(String type, JsonNode object) {}
 
+  /**
+   * Whether this method on this subresource takes a cluster token unchecked ({@link
+   * Principal.ClusterClaim}) and checks it itself, in the same entity ask as its work.
+   */
+  default boolean checksClusterTokens(String method, String subresource) {
+    return false;
+  }
+
   default CompletionStage<Response> get(Request request) {
     return unsupported("get");
   }

@@ -147,7 +147,9 @@ public final class ResourceRoutes extends AllDirectives {
     }
     Target target = target(path, handlers);
     boolean table = method.equals("GET") && Tables.wanted(request.getHeader("Accept").map(h -> h.value()).orElse(null));
-    return authenticator.authenticate(request.getHeader("Authorization").map(h -> h.value()).orElse(null))
+    String authorization = request.getHeader("Authorization").map(h -> h.value()).orElse(null);
+    return (target.handler().checksClusterTokens(method, target.subresource())
+        ? authenticator.claim(authorization) : authenticator.authenticate(authorization))
         .thenCompose(principal -> body(method, request, materializer, bodyTaken).thenCompose(body -> {
           ResourceHandler.Request resourceRequest = new ResourceHandler.Request(principal, target.namespace(),
               target.name(), target.subresource(), body, mediaType(request), request.getUri().query().toMap());

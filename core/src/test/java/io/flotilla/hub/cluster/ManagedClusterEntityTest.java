@@ -3,6 +3,7 @@ package io.flotilla.hub.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
@@ -216,6 +217,34 @@ class ManagedClusterEntityTest {
         kit.<ManagedClusterEntity.Reply>runCommand(ManagedClusterEntity.Get::new).reply());
     // kept for a returning cluster: its namespace
     assertEquals("clusternet-abcde", kit.getState().registration().namespace());
+  }
+
+  @Test
+  void aReportWithItsTokenIsAppliedOnlyForTheRightTokenAndItsOwnPath() {
+    var forged = kit.<ManagedClusterEntity.Reply>runCommand(replyTo -> new ManagedClusterEntity.UpdateStatus(
+        status("v1.30.0"), null, new ManagedClusterEntity.Presented(TokenHash.of(clusterId + ".guess"),
+        "clusternet-abcde", "shop-1"), replyTo));
+    assertTrue(forged.hasNoEvents());
+    assertEquals(new ManagedClusterEntity.Authenticated(false, null, null), forged.reply());
+
+    var elsewhere = kit.<ManagedClusterEntity.Reply>runCommand(replyTo -> new ManagedClusterEntity.UpdateStatus(
+        status("v1.30.0"), null, new ManagedClusterEntity.Presented(TokenHash.of(token), "clusternet-other",
+        "shop-1"), replyTo));
+    assertTrue(elsewhere.hasNoEvents());
+    assertEquals(new ManagedClusterEntity.Authenticated(true, "clusternet-abcde", "shop-1"), elsewhere.reply());
+    assertNull(kit.getState().status());
+
+    var own = kit.<ManagedClusterEntity.Reply>runCommand(replyTo -> new ManagedClusterEntity.UpdateStatus(
+        status("v1.30.0"), null, new ManagedClusterEntity.Presented(TokenHash.of(token), "clusternet-abcde",
+        "shop-1"), replyTo));
+    assertEquals("v1.30.0", own.eventOfType(ManagedClusterEntity.StatusReported.class).status().k8sVersion());
+    assertInstanceOf(ManagedClusterEntity.ClusterFound.class, own.reply());
+
+    kit.runCommand(ManagedClusterEntity.Deregister::new);
+    var revoked = kit.<ManagedClusterEntity.Reply>runCommand(replyTo -> new ManagedClusterEntity.UpdateStatus(
+        status("v1.31.0"), null, new ManagedClusterEntity.Presented(TokenHash.of(token), "clusternet-abcde",
+        "shop-1"), replyTo));
+    assertEquals(new ManagedClusterEntity.Authenticated(false, null, null), revoked.reply());
   }
 
   @Test

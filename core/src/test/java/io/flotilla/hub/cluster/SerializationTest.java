@@ -69,6 +69,8 @@ class SerializationTest {
         new ManagedClusterEntity.GetRegistrationRequest(replies),
         new ManagedClusterEntity.Get(replies),
         new ManagedClusterEntity.UpdateStatus(status, "3", replies),
+        new ManagedClusterEntity.UpdateStatus(status, null,
+            new ManagedClusterEntity.Presented(TokenHash.of("token"), "clusternet-abcde", "cluster-1"), replies),
         new ManagedClusterEntity.Authenticate(TokenHash.of("token"), replies),
         new ManagedClusterEntity.Deregister(replies),
         new ManagedClusterEntity.NamespaceAnswered("ns", false, "other", "timeout"),

@@ -227,6 +227,13 @@ class RegistrationApiTest {
     HubClient.Reply crossUpdate = running.client().put(managedClusterPath(b) + "/status", tokenA, statusReport(b, "v1.30.0"));
     assertEquals(403, crossUpdate.code(), crossUpdate.body());
     assertEquals("Status", crossUpdate.text("/kind"));
+    assertTrue(running.client().get(managedClusterPath(b), admin()).json().at("/status/k8sVersion").isMissingNode());
+    // a status report's token is checked in the same ask as the update: a forged one is 401, even with a bad body
+    String forged = a.at("/spec/clusterId").asText() + ".forged";
+    assertEquals(401, running.client().put(managedClusterPath(a) + "/status", forged, statusReport(a, "v1.30.0")).code());
+    assertEquals(401, running.client().put(managedClusterPath(a) + "/status", forged, "{\"kind\":\"Pod\"}").code());
+    assertEquals(400, running.client().put(managedClusterPath(a) + "/status", tokenA, "{\"kind\":\"Pod\"}").code());
+    assertTrue(running.client().get(managedClusterPath(a), admin()).json().at("/status/k8sVersion").isMissingNode());
     assertEquals(403, running.client().get(managedClusterPath(b), tokenA).code());
     assertEquals(403, running.client().get(CRRS + "/clusternet-" + b.at("/spec/clusterId").asText(), tokenA).code());
     assertEquals(403, running.client().post(CRRS, tokenA, registrationRequest("clusternet-" + UUID.randomUUID(),
